@@ -1,0 +1,98 @@
+//! Command-line interface (clap derive): `analyze --input DIR`, `analyze simulate ...`,
+//! `analyze list-tests`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::forensics::Params;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "analyze",
+    version,
+    about = "Statistical forensics for polling-station election results",
+    long_about = "Reads tally files (CSV, TSV, gzip, Parquet) with a mapping per dataset, validates every row, runs the forensic test battery and writes results.json, report.md, report.html, charts and the normalised station table under --output.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a synthetic election (clean, or with Klimek-style ballot stuffing and invented digits).
+    Simulate(crate::simulate::SimulateArgs),
+    /// List the forensic tests of the battery.
+    ListTests,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AnalyzeArgs {
+    /// A folder of tally files (every dataset in it) or one file.
+    #[arg(long, short)]
+    pub input: Option<PathBuf>,
+    /// Output folder (one subfolder per dataset, plus index.md).
+    #[arg(long, short, default_value = "output")]
+    pub output: PathBuf,
+    /// Mapping file for a single-file --input (default: <stem>.mapping.toml beside it, else inferred).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Seed for every random draw; same input, options and seed give byte-identical results.
+    #[arg(long, default_value_t = Params::default().seed)]
+    pub seed: u64,
+    /// Monte Carlo replicates for simulation-calibrated nulls.
+    #[arg(long, default_value_t = Params::default().replicates)]
+    pub replicates: u32,
+    /// False-discovery rate for verdicts (Benjamini–Hochberg across each dataset's findings).
+    #[arg(long, default_value_t = Params::default().alpha)]
+    pub alpha: f64,
+    /// Comma-separated test ids to run (default: all; see `analyze list-tests`).
+    #[arg(long, value_delimiter = ',')]
+    pub tests: Option<Vec<String>>,
+    /// Region levels that get their own findings (1 = top level).
+    #[arg(long, default_value_t = 1)]
+    pub region_depth: usize,
+    /// Print load/test/write timings to stderr.
+    #[arg(long)]
+    pub timings: bool,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Dispatch a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Simulate(args)) => crate::simulate::run(&args),
+        Some(Command::ListTests) => {
+            for t in crate::forensics::ALL {
+                println!("{:<24} {}", t.id, t.title);
+            }
+            Ok(())
+        }
+        None => {
+            let config = crate::config::Config::from_args(&cli.analyze)?;
+            let summary = crate::pipeline::run(&config)?;
+            if !config.quiet {
+                for e in &summary.entries {
+                    eprintln!(
+                        "{}: {} stations analysed, {} rows excluded, {} flagged; {} of {} findings deviate; report {}",
+                        e.dataset,
+                        e.stations,
+                        e.rows_excluded,
+                        e.flagged,
+                        e.deviating,
+                        e.tested,
+                        summary.output.join(&e.folder).join("report.md").display()
+                    );
+                }
+                eprintln!("index: {}", summary.output.join("index.md").display());
+            }
+            Ok(())
+        }
+    }
+}

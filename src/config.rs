@@ -1,0 +1,50 @@
+//! `Config`: the checked form of the `analyze` command-line options.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use crate::forensics::Params;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub mapping: Option<PathBuf>,
+    pub tests: Option<Vec<String>>,
+    pub params: Params,
+    /// Print load/test/write timings to stderr (for benchmarks; never in outputs).
+    pub timings: bool,
+    pub quiet: bool,
+}
+
+impl Config {
+    pub fn from_args(a: &crate::cli::AnalyzeArgs) -> anyhow::Result<Config> {
+        let Some(input) = a.input.clone() else {
+            bail!("--input is required: give a folder of tally files or one file, e.g. analyze --input data/");
+        };
+        if !(a.alpha > 0.0 && a.alpha < 1.0) {
+            bail!("--alpha must be between 0 and 1 (got {})", a.alpha);
+        }
+        if a.replicates == 0 || a.replicates > 1_000_000 {
+            bail!("--replicates must be between 1 and 1000000 (got {})", a.replicates);
+        }
+        if a.region_depth == 0 {
+            bail!("--region-depth must be at least 1 (got 0)");
+        }
+        if let (Ok(i), Ok(o)) = (input.canonicalize(), a.output.canonicalize()) {
+            if i == o {
+                bail!("--output {} is the input folder; choose another output folder (inputs are never modified)", a.output.display());
+            }
+        }
+        Ok(Config {
+            input,
+            output: a.output.clone(),
+            mapping: a.mapping.clone(),
+            tests: a.tests.clone(),
+            params: Params { seed: a.seed, replicates: a.replicates, alpha: a.alpha, region_depth: a.region_depth },
+            timings: a.timings,
+            quiet: a.quiet,
+        })
+    }
+}

@@ -1,0 +1,91 @@
+//! Format-neutral figure specifications.
+//!
+//! Forensic tests describe *what* to draw (numbers, labels, captions); only `plot/` knows how
+//! (plotters, PNG). A figure is referenced from findings by its `file_stem`; the renderer writes
+//! `figures/<file_stem>.png`.
+
+use serde::Serialize;
+
+/// One figure a test wants drawn.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// File name without extension, already safe for any file system (see `report::paths::safe_stem`).
+    pub file_stem: String,
+    /// What to draw.
+    pub spec: FigureSpec,
+}
+
+/// The kinds of chart the renderers know.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FigureSpec {
+    /// Observed shares per category as bars, the null expectation as points joined by a line,
+    /// and a 95 % band under the null as a shaded interval or error bars around the expectation.
+    Bars(BarPanel),
+    /// A grid of `Bars` panels sharing axes (e.g. one panel per region), with one title and caption.
+    SmallMultiples {
+        title: String,
+        /// One or two sentences under the chart saying what the reader sees.
+        caption: String,
+        panels: Vec<BarPanel>,
+    },
+}
+
+/// A single bar chart (also one panel of a small-multiples grid).
+#[derive(Debug, Clone, Serialize)]
+pub struct BarPanel {
+    /// Chart title (panel title inside small multiples, e.g. the region name and n).
+    pub title: String,
+    /// One or two sentences shown under a stand-alone chart; ignored inside small multiples.
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Category labels, e.g. "0".."9".
+    pub categories: Vec<String>,
+    /// Observed share per category (0..1).
+    pub observed: Vec<f64>,
+    /// Expected share per category under the null (0..1).
+    pub expected: Vec<f64>,
+    /// Lower end of the 95 % band of the observed share under the null, per category.
+    pub band_low: Vec<f64>,
+    /// Upper end of the 95 % band of the observed share under the null, per category.
+    pub band_high: Vec<f64>,
+    /// When true the observed bar is drawn in the highlight colour (e.g. the panel deviates).
+    pub highlight: bool,
+}
+
+/// A file stem safe on every file system, built from parts (test id, subject, region...):
+/// lower-case ASCII letters, digits and `-`, parts joined by `__`, at most ~90 characters, and a
+/// short hash of the original parts so that different names never share a file.
+pub fn file_stem(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let slug = |s: &str| {
+        let mut out = String::new();
+        for c in s.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_matches('-').chars().take(30).collect::<String>()
+    };
+    let body: Vec<String> = parts.iter().map(|p| slug(p)).filter(|s| !s.is_empty()).collect();
+    let digest = Sha256::digest(parts.join("\u{1f}").as_bytes());
+    format!("{}__{}", body.join("__"), crate::input::hex(&digest[..3]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_safe_and_distinct() {
+        let a = file_stem(&["last_digit", "Ana Acosta", "../../etc/passwd"]);
+        assert!(a.starts_with("last_digit__ana-acosta__etc-passwd__"), "{a}");
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(!a.contains(".."));
+        assert_ne!(file_stem(&["x", "Ana Acosta"]), file_stem(&["x", "ana-acosta"]));
+        assert!(file_stem(&["t", &"é".repeat(500)]).len() < 100);
+    }
+}

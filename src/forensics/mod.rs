@@ -1,0 +1,122 @@
+//! The registry of forensic tests and the battery runner.
+//!
+//! Each test is one file of the same shape (module doc with references, `TEST` descriptor, typed
+//! result, pure `compute`, `run` building findings, unit tests). Adding a test = a new file +
+//! `mod <id>;` + `<id>::TEST,` in `ALL`. Tests see only `&Tally` and `&Params` and return
+//! findings and figure specs: no IO, no plotters.
+
+mod last_digit;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::finding::{Finding, TestOutput, Verdict};
+use crate::stats::multiple_testing::benjamini_hochberg;
+use crate::tally::Tally;
+
+/// A forensic test of the battery.
+pub struct ForensicTest {
+    /// snake_case; equals the module name, the `--tests` value, JSON `test_id` and figure prefix.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// One paragraph for the report's methods section: what it measures, when it is not meaningful.
+    pub method: &'static str,
+    /// Literature references, shown in the report.
+    pub references: &'static str,
+    pub run: fn(&Tally, &Params) -> anyhow::Result<TestOutput>,
+}
+
+/// Every test the pipeline knows, in report order.
+pub const ALL: &[ForensicTest] = &[last_digit::TEST];
+
+/// Parameters shared by the tests (recorded in results.json).
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    /// Seed for every random draw (per-task seeds are derived from it).
+    pub seed: u64,
+    /// Monte Carlo replicates for simulation-calibrated nulls.
+    pub replicates: u32,
+    /// False-discovery rate for the verdicts (Benjamini–Hochberg across the dataset's findings).
+    pub alpha: f64,
+    /// How many levels of the region hierarchy get their own findings (1 = top level only).
+    pub region_depth: usize,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params { seed: 20240728, replicates: 1000, alpha: 0.05, region_depth: 1 }
+    }
+}
+
+/// Look up tests by id; `None` selects all.
+pub fn select(ids: Option<&[String]>) -> anyhow::Result<Vec<&'static ForensicTest>> {
+    match ids {
+        None => Ok(ALL.iter().collect()),
+        Some(ids) => ids
+            .iter()
+            .map(|id| {
+                ALL.iter().find(|t| t.id == id).with_context(|| {
+                    format!(
+                        "--tests: unknown test {id:?}; known tests: {}",
+                        ALL.iter().map(|t| t.id).collect::<Vec<_>>().join(", ")
+                    )
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Run the selected tests on a tally, then set verdicts with Benjamini–Hochberg control of the
+/// false-discovery rate across every finding that has a p-value.
+pub fn run_battery(tests: &[&ForensicTest], tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
+    let mut out = TestOutput::default();
+    for test in tests {
+        let o = (test.run)(tally, params).with_context(|| format!("test {} failed", test.id))?;
+        out.findings.extend(o.findings);
+        out.figures.extend(o.figures);
+    }
+    apply_fdr(&mut out.findings, params.alpha);
+    Ok(out)
+}
+
+/// Set `q_value` and the verdict of every finding with a p-value.
+pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
+    let p: Vec<f64> = findings
+        .iter()
+        .map(|f| match (f.verdict, f.p_value) {
+            (Verdict::NotApplicable, _) | (_, None) => f64::NAN,
+            (_, Some(p)) => p,
+        })
+        .collect();
+    let q = benjamini_hochberg(&p);
+    for (f, q) in findings.iter_mut().zip(q) {
+        if q.is_finite() {
+            f.q_value = Some(q);
+            f.verdict = if q < alpha { Verdict::Deviates } else { Verdict::Consistent };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_ids_are_unique_snake_case() {
+        let mut ids: Vec<&str> = ALL.iter().map(|t| t.id).collect();
+        for id in &ids {
+            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()), "{id}");
+            let path = format!("{}/src/forensics/{id}.rs", env!("CARGO_MANIFEST_DIR"));
+            assert!(std::path::Path::new(&path).exists(), "test id {id} must equal its module file name");
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+    }
+
+    #[test]
+    fn unknown_test_is_a_clear_error() {
+        let err = select(Some(&["benford".to_string()])).err().unwrap().to_string();
+        assert!(err.contains("known tests: last_digit"), "{err}");
+    }
+}

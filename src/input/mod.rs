@@ -1,0 +1,300 @@
+//! Reading tally files as publishers produce them, and finding the datasets in an input folder.
+//!
+//! Only this module reads input files; inputs are opened read-only and never modified. A file's
+//! kind is recognised from its bytes (gzip and Parquet magic numbers), not only its name.
+
+pub mod decode;
+pub mod delimited;
+pub mod discover;
+pub mod number;
+pub mod parquet;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use sha2::{Digest, Sha256};
+
+use crate::mapping::FormatSection;
+
+/// Default null markers (besides the empty cell), case-sensitive after trimming.
+pub const DEFAULT_NULL_MARKERS: [&str; 6] = ["", "NA", "N/A", "<null>", "null", "NULL"];
+
+/// Convert a declared delimiter (`","`, `";"`, `"\t"`, `"tab"`, `"|"`) to its byte.
+pub fn delimiter_byte(declared: &str) -> anyhow::Result<u8> {
+    match declared {
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        d if d.len() == 1 && d.is_ascii() && !d.as_bytes()[0].is_ascii_alphanumeric() && d != "\"" => {
+            Ok(d.as_bytes()[0])
+        }
+        d => bail!("[format] delimiter must be one ASCII character such as \",\", \";\", \"\\t\" or \"|\" (got {d:?})"),
+    }
+}
+
+/// A table read from one file: header names and rows of text cells.
+pub struct RawTable {
+    /// The file, as given on the command line (joined with the folder).
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes as stored (before decompression).
+    pub sha256: String,
+    /// Header names, trimmed.
+    pub headers: Vec<String>,
+    /// "csv", "csv (gzip)", "parquet", ...: for the report.
+    pub format: String,
+    /// Encoding used to decode text ("UTF-8 (with BOM)", "windows-1252", ...; "binary" for Parquet).
+    pub encoding: &'static str,
+    body: Body,
+}
+
+enum Body {
+    Text { text: String, delimiter: u8 },
+    Columns { columns: Vec<Vec<Option<String>>>, n_rows: usize },
+}
+
+/// The cells of one row. `get` returns `None` when the row is shorter than the header.
+pub enum Cells<'a> {
+    Record(&'a csv::StringRecord),
+    Columns(&'a [Vec<Option<String>>], usize),
+}
+
+impl Cells<'_> {
+    pub fn get(&self, column: usize) -> Option<&str> {
+        match self {
+            Cells::Record(r) => r.get(column),
+            Cells::Columns(cols, i) => cols.get(column).map(|c| c[*i].as_deref().unwrap_or("")),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Cells::Record(r) => r.len(),
+            Cells::Columns(cols, _) => cols.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when every cell is empty or whitespace.
+    pub fn all_blank(&self) -> bool {
+        (0..self.len()).all(|i| self.get(i).is_none_or(|v| v.trim().is_empty()))
+    }
+}
+
+impl RawTable {
+    /// Read a file (text, gzip text or Parquet) with the mapping's format options.
+    pub fn read(path: &Path, format: &FormatSection) -> anyhow::Result<RawTable> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        if bytes.is_empty() {
+            bail!("{}: the file is empty; it needs a header row and at least one data row", path.display());
+        }
+        if decode::is_parquet(&bytes) {
+            drop(bytes);
+            let (headers, columns, n_rows) = parquet::read_columns(path)?;
+            return Ok(RawTable {
+                path: path.to_path_buf(),
+                sha256,
+                headers: headers.iter().map(|h| h.trim().to_string()).collect(),
+                format: "parquet".into(),
+                encoding: "binary",
+                body: Body::Columns { columns, n_rows },
+            });
+        }
+        let (bytes, kind) = if decode::is_gzip(&bytes) {
+            (decode::gunzip(&bytes, path)?, "text (gzip)")
+        } else {
+            (bytes, "text")
+        };
+        let (text, encoding) = decode::decode_text(bytes, format.encoding.as_deref(), path)?;
+        if text.trim().is_empty() {
+            bail!("{}: the file holds no text; it needs a header row and at least one data row", path.display());
+        }
+        let delimiter = match &format.delimiter {
+            Some(d) => delimiter_byte(d)?,
+            None => delimited::sniff_delimiter(&text).unwrap_or(b','),
+        };
+        let mut reader = delimited::reader(&text, delimiter);
+        let headers = reader
+            .headers()
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the header row ({e})", path.display()))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let shown = match delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", d as char),
+        };
+        Ok(RawTable {
+            path: path.to_path_buf(),
+            sha256,
+            headers,
+            format: format!("{kind}, delimiter {shown}"),
+            encoding,
+            body: Body::Text { text, delimiter },
+        })
+    }
+
+    /// Index of a header, or a clear error listing what the file has.
+    pub fn column_index(&self, name: &str) -> anyhow::Result<usize> {
+        let hits: Vec<usize> = (0..self.headers.len()).filter(|&i| self.headers[i] == name).collect();
+        match hits.as_slice() {
+            [i] => Ok(*i),
+            [] => {
+                let near = self
+                    .headers
+                    .iter()
+                    .find(|h| h.to_lowercase() == name.to_lowercase())
+                    .map(|h| format!(" (did you mean {h:?}? names are case-sensitive)"))
+                    .unwrap_or_default();
+                bail!(
+                    "{}, row 1: no column {name:?}{near}; the file's columns are: {}. Fix the column name in the mapping",
+                    self.path.display(),
+                    preview_list(&self.headers, 30)
+                )
+            }
+            _ => bail!(
+                "{}, row 1: column {name:?} appears {} times in the header; rename the duplicates in a copy of the file",
+                self.path.display(),
+                hits.len()
+            ),
+        }
+    }
+
+    /// Call `f(row_number, cells)` for each data row. Row numbers count the header as row 1 (as a
+    /// spreadsheet shows them); for Parquet, row 1 is the first row.
+    pub fn for_each_row(
+        &self,
+        mut f: impl FnMut(u64, &Cells<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match &self.body {
+            Body::Text { text, delimiter } => {
+                let mut reader = delimited::reader(text, *delimiter);
+                let mut record = csv::StringRecord::new();
+                let mut row = 1u64;
+                loop {
+                    match reader.read_record(&mut record) {
+                        Ok(false) => break,
+                        Ok(true) => {
+                            row += 1;
+                            f(row, &Cells::Record(&record))?;
+                        }
+                        Err(e) => bail!("{}, row {}: malformed text ({e})", self.path.display(), row + 1),
+                    }
+                }
+            }
+            Body::Columns { columns, n_rows } => {
+                for i in 0..*n_rows {
+                    f(i as u64 + 1, &Cells::Columns(columns, i))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first `n` rows as text cells (for mapping inference).
+    pub fn sample_rows(&self, n: usize) -> anyhow::Result<Vec<Vec<String>>> {
+        let mut out = Vec::new();
+        let stop = "sample complete";
+        let result = self.for_each_row(|_, cells| {
+            if out.len() >= n {
+                bail!(stop);
+            }
+            out.push((0..cells.len()).map(|i| cells.get(i).unwrap_or("").to_string()).collect());
+            Ok(())
+        });
+        match result {
+            Err(e) if e.to_string() != stop => Err(e),
+            _ => Ok(out),
+        }
+    }
+}
+
+/// Lower-case hexadecimal of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// `a, b, c, ... (N more)` for error messages.
+pub fn preview_list(items: &[String], max: usize) -> String {
+    let mut s = items.iter().take(max).map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
+    if items.len() > max {
+        s.push_str(&format!(", ... ({} more)", items.len() - max));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    fn rows(t: &RawTable) -> Vec<(u64, Vec<String>)> {
+        let mut out = vec![];
+        t.for_each_row(|r, c| {
+            out.push((r, (0..c.len()).map(|i| c.get(i).unwrap().to_string()).collect()));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn reads_bom_crlf_quoted_newlines_and_semicolons() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "a.csv",
+            "\u{feff}Región ; votos\r\n\"Costa\r\nNorte\";\"1.234\"\r\n\r\nSur;5\r\n".as_bytes(),
+        );
+        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        assert_eq!(t.headers, vec!["Región", "votos"]);
+        assert_eq!(t.encoding, "UTF-8 (with BOM)");
+        let r = rows(&t);
+        assert_eq!(r.len(), 2, "blank lines are not rows");
+        assert_eq!(r[0], (2, vec!["Costa\r\nNorte".to_string(), "1.234".to_string()]));
+        assert_eq!(r[1].0, 3);
+        assert_eq!(t.column_index("votos").unwrap(), 1);
+        let err = t.column_index("Votos").unwrap_err().to_string();
+        assert!(err.contains("did you mean \"votos\""), "{err}");
+    }
+
+    #[test]
+    fn reads_gzip_and_declared_latin1() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"Regi\xF3n\tvotos\nA\t1\n").unwrap();
+        let p = write(dir.path(), "a.tsv.gz", &gz.finish().unwrap());
+        let format = FormatSection { encoding: Some("latin1".into()), ..Default::default() };
+        let t = RawTable::read(&p, &format).unwrap();
+        assert_eq!(t.headers, vec!["Región", "votos"]);
+        assert_eq!(t.format, "text (gzip), delimiter tab");
+    }
+
+    #[test]
+    fn empty_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "e.csv", b"");
+        let err = RawTable::read(&p, &FormatSection::default()).err().unwrap().to_string();
+        assert!(err.contains("the file is empty"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_headers_are_reported_when_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "d.csv", b"a,a,b\n1,2,3\n");
+        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        assert!(t.column_index("a").unwrap_err().to_string().contains("appears 2 times"));
+        assert_eq!(t.sample_rows(10).unwrap(), vec![vec!["1", "2", "3"]]);
+    }
+}

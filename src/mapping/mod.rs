@@ -1,0 +1,389 @@
+//! The mapping file: how one dataset's columns become a station table.
+//!
+//! A mapping is TOML (documented with complete examples in README.md). It names the station key, the
+//! region hierarchy (top level first, any depth), the count columns (registered voters, ballots cast,
+//! valid, null, blank; each one column or a list of columns to add up), the candidates (wide layout)
+//! or the candidate and votes columns (long layout), rules that exclude rows, and the policy for each
+//! consistency check. Without a mapping file the tool infers one (`infer.rs`) and writes it into the
+//! output so the user can edit it and rerun.
+
+pub mod infer;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+/// One dataset's mapping, as read from `<name>.mapping.toml` or inferred.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(default)]
+    pub dataset: DatasetSection,
+    #[serde(default)]
+    pub format: FormatSection,
+    pub station: StationSection,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionLevel>,
+    #[serde(default)]
+    pub counts: CountsSection,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<CandidateColumn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long: Option<LongSection>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<ExcludeRule>,
+    #[serde(default)]
+    pub checks: ChecksSection,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSection {
+    /// Dataset name (output folder name); default: the mapping file's stem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Data files of this dataset, relative to the mapping file's folder; default: the data files
+    /// with the same stem as the mapping file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+/// Wide: one row per station, one column per candidate. Long: one row per station and candidate.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    #[default]
+    Wide,
+    Long,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FormatSection {
+    /// Field delimiter of text files (`","`, `";"`, `"\t"`, `"|"`); detected when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Text encoding (any WHATWG label: `utf-8`, `windows-1252`, `latin1`, `windows-1251`, ...);
+    /// default UTF-8, with or without BOM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Thousands separator inside counts (`"."`, `","`, `" "`, `"'"`); default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thousands_separator: Option<String>,
+    /// Extra cell values meaning "missing", added to the defaults (empty, `NA`, `<null>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub null_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StationSection {
+    /// Columns whose values together identify a station (polling table).
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RegionLevel {
+    pub column: String,
+    /// Name of the level, e.g. "state"; default: the column name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+impl RegionLevel {
+    pub fn level_name(&self) -> &str {
+        self.level.as_deref().unwrap_or(&self.column)
+    }
+}
+
+/// A count is one column or the sum of several (e.g. ballots issued early + on the day + outside).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ColumnSum {
+    One(String),
+    Sum(Vec<String>),
+}
+
+impl ColumnSum {
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            ColumnSum::One(c) => vec![c.as_str()],
+            ColumnSum::Sum(cs) => cs.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// Human-readable form used in derivation notes, e.g. `a + b`.
+    pub fn describe(&self) -> String {
+        self.columns().join(" + ")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CountsSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<ColumnSum>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballots_cast: Option<ColumnSum>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<ColumnSum>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null: Option<ColumnSum>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank: Option<ColumnSum>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateColumn {
+    pub column: String,
+    /// Display name; default: the column name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl CandidateColumn {
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.column)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LongSection {
+    pub candidate_column: String,
+    pub votes_column: String,
+    /// Optional display names: value in the candidate column → name shown in reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+}
+
+/// Exclude rows where `column` equals one of `equals`, or differs from all of `not_equals`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludeRule {
+    pub column: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    /// Shown in the report and the ledger, e.g. "tables abroad".
+    pub reason: String,
+}
+
+impl ExcludeRule {
+    /// Whether a (trimmed) cell value makes the row excluded.
+    pub fn excludes(&self, value: &str) -> bool {
+        let value = value.trim();
+        (!self.equals.is_empty() && self.equals.iter().any(|v| v == value))
+            || (!self.not_equals.is_empty() && self.not_equals.iter().all(|v| v != value))
+    }
+}
+
+/// What to do with a station that fails a consistency check.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Keep the station in the analysis and list it in `flagged_stations.csv` (default).
+    #[default]
+    Flag,
+    /// Exclude the station; the ledger counts it under the check's name.
+    Exclude,
+}
+
+/// Policy per consistency check. Inconsistencies are forensic signals: by default they are kept and
+/// flagged, never silently fixed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSection {
+    #[serde(default)]
+    pub candidates_sum_to_valid: Policy,
+    #[serde(default)]
+    pub ballots_within_registered: Policy,
+    #[serde(default)]
+    pub ballot_components_sum: Policy,
+    #[serde(default)]
+    pub zero_ballots: Policy,
+}
+
+impl Mapping {
+    /// Read and check a mapping file.
+    pub fn from_file(path: &Path) -> anyhow::Result<Mapping> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read mapping file {}", path.display()))?;
+        let mapping: Mapping = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "mapping file {}: {} (see the mapping examples in README.md)",
+                path.display(),
+                e.to_string().trim().replace('\n', " ")
+            )
+        })?;
+        mapping
+            .check()
+            .with_context(|| format!("mapping file {}", path.display()))?;
+        Ok(mapping)
+    }
+
+    /// Structural checks that do not need the data.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.station.key.is_empty() {
+            bail!("[station] key is empty: name the column(s) that identify a station, e.g. key = [\"station_id\"]");
+        }
+        match (self.dataset.layout, &self.long, self.candidates.is_empty()) {
+            (Layout::Wide, Some(_), _) => {
+                bail!("[long] is given but [dataset] layout is \"wide\": set layout = \"long\" or remove [long]")
+            }
+            (Layout::Wide, None, true) => {
+                bail!("no [[candidates]]: list each candidate column, e.g. [[candidates]] column = \"cand_a\" name = \"Ana Acosta\"")
+            }
+            (Layout::Long, None, _) => {
+                bail!("layout = \"long\" needs a [long] section with candidate_column and votes_column")
+            }
+            (Layout::Long, Some(_), false) => {
+                bail!("layout = \"long\" takes candidates from [long] candidate_column: remove [[candidates]]")
+            }
+            _ => {}
+        }
+        for rule in &self.exclude {
+            if rule.equals.is_empty() == rule.not_equals.is_empty() {
+                bail!(
+                    "[[exclude]] rule on column \"{}\": give exactly one of equals = [...] or not_equals = [...]",
+                    rule.column
+                );
+            }
+        }
+        if let Some(sep) = &self.format.thousands_separator {
+            if sep.chars().count() != 1 || sep.chars().any(|c| c.is_ascii_digit() || c == '-') {
+                bail!("[format] thousands_separator must be one character such as \".\", \",\", \" \" or \"'\" (got {sep:?})");
+            }
+        }
+        if let Some(d) = &self.format.delimiter {
+            crate::input::delimiter_byte(d)?;
+        }
+        Ok(())
+    }
+
+    /// The mapping as TOML text, for `mapping.toml` in the output.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        toml::to_string_pretty(self).context("cannot serialise the mapping as TOML")
+    }
+
+    /// Every column the mapping reads, in a stable order, deduplicated.
+    pub fn used_columns(&self) -> Vec<String> {
+        let mut cols: Vec<String> = Vec::new();
+        let mut push = |c: &str| {
+            if !cols.iter().any(|x| x == c) {
+                cols.push(c.to_string());
+            }
+        };
+        self.station.key.iter().for_each(|c| push(c));
+        self.regions.iter().for_each(|r| push(&r.column));
+        let counts = &self.counts;
+        for sum in [
+            &counts.registered,
+            &counts.ballots_cast,
+            &counts.valid,
+            &counts.null,
+            &counts.blank,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            sum.columns().into_iter().for_each(&mut push);
+        }
+        self.candidates.iter().for_each(|c| push(&c.column));
+        if let Some(long) = &self.long {
+            push(&long.candidate_column);
+            push(&long.votes_column);
+        }
+        self.exclude.iter().for_each(|r| push(&r.column));
+        cols
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WIDE: &str = r#"
+[dataset]
+name = "ve"
+files = ["RESULTADOS.csv"]
+
+[format]
+thousands_separator = "."
+null_values = ["-"]
+
+[station]
+key = ["CENTRO", "MESA"]
+
+[[regions]]
+column = "EDO"
+level = "state"
+
+[counts]
+registered = "RE"
+valid = "VOTOS_VALIDOS"
+null = "VOTOS_NULOS"
+ballots_cast = ["A", "B"]
+
+[[candidates]]
+column = "EG"
+name = "Edmundo González"
+
+[[candidates]]
+column = "NM"
+
+[[exclude]]
+column = "EDO"
+equals = ["EXTERIOR"]
+reason = "tables abroad"
+
+[checks]
+ballots_within_registered = "exclude"
+"#;
+
+    #[test]
+    fn parses_a_wide_mapping_and_round_trips() {
+        let m: Mapping = toml::from_str(WIDE).unwrap();
+        m.check().unwrap();
+        assert_eq!(m.station.key, vec!["CENTRO", "MESA"]);
+        assert_eq!(m.candidates[0].display_name(), "Edmundo González");
+        assert_eq!(m.candidates[1].display_name(), "NM");
+        assert_eq!(m.counts.ballots_cast.as_ref().unwrap().describe(), "A + B");
+        assert_eq!(m.checks.ballots_within_registered, Policy::Exclude);
+        assert_eq!(m.checks.candidates_sum_to_valid, Policy::Flag);
+        let back: Mapping = toml::from_str(&m.to_toml().unwrap()).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(
+            m.used_columns(),
+            vec!["CENTRO", "MESA", "EDO", "RE", "A", "B", "VOTOS_VALIDOS", "VOTOS_NULOS", "EG", "NM"]
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_inconsistent_layouts() {
+        let bad = WIDE.replace("registered = \"RE\"", "registred = \"RE\"");
+        assert!(toml::from_str::<Mapping>(&bad).is_err());
+        let long = WIDE.replace("name = \"ve\"", "name = \"ve\"\nlayout = \"long\"");
+        let m: Mapping = toml::from_str(&long).unwrap();
+        assert!(m.check().unwrap_err().to_string().contains("[long]"));
+    }
+
+    #[test]
+    fn exclude_rules_match_trimmed_values() {
+        let r = ExcludeRule {
+            column: "País".into(),
+            equals: vec![],
+            not_equals: vec!["Bolivia".into()],
+            reason: "abroad".into(),
+        };
+        assert!(!r.excludes(" Bolivia "));
+        assert!(r.excludes("Argentina"));
+    }
+}

@@ -1,0 +1,127 @@
+//! `run(&Config)`: the only place where the steps are wired together.
+//!
+//! discover datasets → per dataset: read files → mapping (file or inferred) → build `Tally` and
+//! `Ledger` → run the test battery → write outputs atomically → index.md → summary.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::finding::Verdict;
+use crate::forensics::{self, ForensicTest};
+use crate::input::discover::{discover, DatasetSource};
+use crate::input::RawTable;
+use crate::mapping::{infer, Mapping};
+use crate::report::index::IndexEntry;
+use crate::report::{self, MappingInfo, Report, RunOptions};
+use crate::tally::build::build;
+
+/// What the run did, for the closing summary on stderr.
+pub struct RunSummary {
+    pub entries: Vec<IndexEntry>,
+    pub output: PathBuf,
+}
+
+/// Run the analysis described by `config`.
+pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
+    let skip = config.output.canonicalize().ok();
+    let found = discover(&config.input, config.mapping.as_deref(), skip.as_deref())?;
+    let tests = forensics::select(config.tests.as_deref())?;
+    let options = RunOptions {
+        input: config.input.display().to_string(),
+        mapping: config.mapping.as_ref().map(|m| m.display().to_string()),
+        tests: tests.iter().map(|t| t.id).collect(),
+        params: config.params.clone(),
+    };
+    let progress = if std::io::stderr().is_terminal() && !config.quiet {
+        indicatif::ProgressBar::new(found.datasets.len() as u64 * 4)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut entries = Vec::new();
+    for source in &found.datasets {
+        let entry = analyse_dataset(source, &tests, &options, config, &progress)
+            .with_context(|| format!("dataset {}", source.name))?;
+        entries.push(entry);
+    }
+    progress.finish_and_clear();
+    let ignored: Vec<String> = found.ignored.iter().map(|p| p.display().to_string()).collect();
+    report::index::write(&config.output, &entries, &ignored)?;
+    Ok(RunSummary { entries, output: config.output.clone() })
+}
+
+fn analyse_dataset(
+    source: &DatasetSource,
+    tests: &[&'static ForensicTest],
+    options: &RunOptions,
+    config: &Config,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<IndexEntry> {
+    let timer = Instant::now();
+    progress.set_message(format!("{}: reading", source.name));
+    let format = source.mapping.as_ref().map(|(_, m)| m.format.clone()).unwrap_or_default();
+    let tables = source.files.iter().map(|f| RawTable::read(f, &format)).collect::<anyhow::Result<Vec<_>>>()?;
+    progress.inc(1);
+    let (mapping, mut notes, mapping_info_path, source_kind): (Mapping, Vec<String>, Option<String>, &'static str) =
+        match &source.mapping {
+            Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
+            None => {
+                let sample = tables[0].sample_rows(2000)?;
+                let (m, notes) = infer::infer(&source.name, &tables[0].headers, &sample)
+                    .with_context(|| format!("{}", tables[0].path.display()))?;
+                (m, notes, None, "inferred")
+            }
+        };
+    let built = build(&source.name, &tables, &mapping)?;
+    drop(tables);
+    let loaded = timer.elapsed();
+    progress.inc(1);
+    progress.set_message(format!("{}: testing", source.name));
+    notes.extend(built.notes);
+    let output = forensics::run_battery(tests, &built.tally, &config.params)?;
+    let tested = timer.elapsed();
+    progress.inc(1);
+    progress.set_message(format!("{}: writing", source.name));
+    let report = Report {
+        dataset: source.name.clone(),
+        options,
+        tests,
+        mapping: MappingInfo { source: source_kind, path: mapping_info_path, mapping },
+        totals: built.tally.totals(),
+        derivations: built.tally.derivations.clone(),
+        ledger: built.ledger,
+        notes,
+        findings: output.findings,
+        figures: output.figures,
+        tally: built.tally,
+    };
+    let folder = report::write_dataset(&report, &config.output)?;
+    progress.inc(1);
+    if config.timings {
+        eprintln!(
+            "timings {}: load+validate {:.2} s, tests {:.2} s, write {:.2} s ({} stations)",
+            source.name,
+            loaded.as_secs_f64(),
+            (tested - loaded).as_secs_f64(),
+            (timer.elapsed() - tested).as_secs_f64(),
+            report.tally.n_stations()
+        );
+    }
+    Ok(IndexEntry {
+        dataset: report.dataset.clone(),
+        folder: folder.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string(),
+        stations: report.tally.n_stations() as u64,
+        rows_read: report.ledger.rows_read,
+        rows_excluded: report.ledger.rows_excluded(),
+        flagged: report.ledger.flags.len() as u64,
+        deviating: report.findings.iter().filter(|f| f.verdict == Verdict::Deviates).count(),
+        tested: report.findings.iter().filter(|f| f.q_value.is_some()).count(),
+    })
+}

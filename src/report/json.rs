@@ -1,0 +1,88 @@
+//! `results.json`: the contract with notebooks and other programs (docs/results-schema.md).
+//!
+//! Keys are snake_case and stable; `SCHEMA_VERSION` changes when they do. Output is deterministic:
+//! no timestamps, maps in insertion or sorted order, floats printed by `ryu`.
+
+use serde::Serialize;
+
+use super::{MappingInfo, Report, RunOptions, ToolInfo, TOOL};
+use crate::finding::{Finding, Verdict};
+use crate::tally::ledger::{ExclusionCount, FlagCount, InputFile};
+use crate::tally::{Derivation, Totals};
+
+/// Version of the results.json layout (semantic versioning).
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(Serialize)]
+struct Results<'a> {
+    schema_version: &'static str,
+    tool: &'a ToolInfo,
+    dataset: &'a str,
+    seed: u64,
+    options: &'a RunOptions,
+    inputs: &'a [InputFile],
+    mapping: &'a MappingInfo,
+    derivations: &'a [Derivation],
+    ledger: LedgerJson,
+    totals: &'a Totals,
+    multiple_testing: MultipleTesting,
+    notes: &'a [String],
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct LedgerJson {
+    rows_read: u64,
+    rows_analysed: u64,
+    rows_excluded: u64,
+    exclusions: Vec<ExclusionCount>,
+    flags: Vec<FlagCount>,
+}
+
+#[derive(Serialize)]
+pub struct MultipleTesting {
+    pub method: &'static str,
+    pub scope: &'static str,
+    pub alpha: f64,
+    pub findings_tested: usize,
+    pub findings_deviating: usize,
+    pub findings_not_applicable: usize,
+}
+
+pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
+    let count = |v: Verdict| report.findings.iter().filter(|f| f.verdict == v).count();
+    MultipleTesting {
+        method: "benjamini_hochberg",
+        scope: "all findings of this dataset that have a p-value",
+        alpha: report.options.params.alpha,
+        findings_tested: report.findings.iter().filter(|f| f.q_value.is_some()).count(),
+        findings_deviating: count(Verdict::Deviates),
+        findings_not_applicable: count(Verdict::NotApplicable),
+    }
+}
+
+/// Render results.json (pretty-printed, trailing newline).
+pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
+    let results = Results {
+        schema_version: SCHEMA_VERSION,
+        tool: &TOOL,
+        dataset: &report.dataset,
+        seed: report.options.params.seed,
+        options: report.options,
+        inputs: &report.ledger.inputs,
+        mapping: &report.mapping,
+        derivations: &report.derivations,
+        ledger: LedgerJson {
+            rows_read: report.ledger.rows_read,
+            rows_analysed: report.ledger.rows_analysed,
+            rows_excluded: report.ledger.rows_excluded(),
+            exclusions: report.ledger.exclusion_counts(),
+            flags: report.ledger.flag_counts(),
+        },
+        totals: &report.totals,
+        multiple_testing: multiple_testing(report),
+        notes: &report.notes,
+        findings: &report.findings,
+    };
+    Ok(serde_json::to_string_pretty(&results)? + "\n")
+}

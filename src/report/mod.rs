@@ -1,0 +1,193 @@
+//! Everything one dataset's analysis produced, and writing it to disk.
+//!
+//! `Report` is the provenance-carrying bundle (run info, ledger, totals, findings, figures).
+//! `write_dataset` renders it into a temporary folder beside the final one (results.json,
+//! report.md, report.html, figures/*.png, stations.parquet, mapping.toml, excluded_rows.csv,
+//! flagged_stations.csv) and renames it into place, so a crash or Ctrl-C never leaves a
+//! half-written dataset folder. Only this module and `plot/` write files.
+
+pub mod csv;
+pub mod document;
+pub mod html;
+pub mod index;
+pub mod json;
+pub mod markdown;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::figure::Figure;
+use crate::finding::Finding;
+use crate::forensics::{ForensicTest, Params};
+use crate::mapping::Mapping;
+use crate::tally::ledger::Ledger;
+use crate::tally::{Derivation, Tally, Totals};
+
+/// Tool name and version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const TOOL: ToolInfo = ToolInfo { name: "election-forensics", version: env!("CARGO_PKG_VERSION") };
+
+/// Options that shape results (recorded for reproduction; the output folder is not among them).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOptions {
+    pub input: String,
+    pub mapping: Option<String>,
+    pub tests: Vec<&'static str>,
+    #[serde(flatten)]
+    pub params: Params,
+}
+
+/// Where the mapping came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct MappingInfo {
+    /// "file" or "inferred".
+    pub source: &'static str,
+    pub path: Option<String>,
+    #[serde(skip)]
+    pub mapping: Mapping,
+}
+
+/// One dataset's analysis, ready to render.
+pub struct Report<'a> {
+    pub dataset: String,
+    pub options: &'a RunOptions,
+    pub tests: &'a [&'static ForensicTest],
+    pub mapping: MappingInfo,
+    pub ledger: Ledger,
+    pub totals: Totals,
+    pub derivations: Vec<Derivation>,
+    pub notes: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub figures: Vec<Figure>,
+    pub tally: Tally,
+}
+
+/// p-value for people: 3 decimals, or scientific below 0.001.
+pub fn fmt_p(p: f64) -> String {
+    if !p.is_finite() {
+        "n/a".into()
+    } else if p == 0.0 {
+        "< 1e-300".into()
+    } else if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// Integer with thin thousands separators for reports: 1,234,567.
+pub fn fmt_int(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Write one dataset's outputs under `output/<dataset>` atomically. Returns the final folder.
+pub fn write_dataset(report: &Report<'_>, output: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(output).with_context(|| format!("cannot create output folder {}", output.display()))?;
+    let folder = safe_name(&report.dataset);
+    let final_dir = output.join(&folder);
+    let tmp = output.join(format!(".tmp-{folder}-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    std::fs::create_dir_all(tmp.join("figures"))?;
+    let result = write_all(report, &tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = output.join(format!(".old-{folder}-{}", std::process::id()));
+    if final_dir.exists() {
+        std::fs::rename(&final_dir, &old).with_context(|| format!("cannot replace {}", final_dir.display()))?;
+    }
+    std::fs::rename(&tmp, &final_dir).with_context(|| format!("cannot move results into {}", final_dir.display()))?;
+    if old.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(final_dir)
+}
+
+/// A dataset name as a folder name: ASCII letters, digits, `.`, `-`, `_` kept (no leading dot);
+/// anything else becomes `_`, and a short hash keeps altered names distinct.
+pub fn safe_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .chars()
+        .take(80)
+        .collect();
+    if cleaned == name && !cleaned.is_empty() {
+        cleaned
+    } else {
+        crate::figure::file_stem(&[name])
+    }
+}
+
+fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
+    report
+        .figures
+        .par_iter()
+        .map(|f| crate::plot::render_png(&f.spec, &dir.join("figures").join(format!("{}.png", f.file_stem))))
+        .collect::<anyhow::Result<Vec<()>>>()?;
+    std::fs::write(dir.join("results.json"), json::render(report)?)?;
+    let doc = document::build(report);
+    std::fs::write(dir.join("report.md"), markdown::render(&doc))?;
+    std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
+    std::fs::write(dir.join("mapping.toml"), mapping_text(report)?)?;
+    std::fs::write(dir.join("excluded_rows.csv"), csv::excluded_rows(report)?)?;
+    std::fs::write(dir.join("flagged_stations.csv"), csv::flagged_stations(report)?)?;
+    let mut frame = report.tally.to_frame().context("cannot build the station table")?;
+    let file = std::fs::File::create(dir.join("stations.parquet"))?;
+    polars::prelude::ParquetWriter::new(file)
+        .finish(&mut frame)
+        .context("cannot write stations.parquet")?;
+    Ok(())
+}
+
+fn mapping_text(report: &Report<'_>) -> anyhow::Result<String> {
+    let head = match report.mapping.source {
+        "inferred" => format!(
+            "# Inferred by {} {} from the column names of {}.\n# Check it, edit it, save it beside the data as {}.mapping.toml and rerun.\n\n",
+            TOOL.name,
+            TOOL.version,
+            report.ledger.inputs.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", "),
+            report.dataset
+        ),
+        _ => format!("# Mapping used (from {}).\n\n", report.mapping.path.as_deref().unwrap_or("?")),
+    };
+    Ok(head + &report.mapping.mapping.to_toml()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_for_people() {
+        assert_eq!(fmt_p(0.51346), "0.513");
+        assert_eq!(fmt_p(8.31e-21), "8.3e-21");
+        assert_eq!(fmt_p(0.0), "< 1e-300");
+        assert_eq!(fmt_int(10659128), "10,659,128");
+        assert_eq!(fmt_int(12), "12");
+        assert_eq!(safe_name("clean"), "clean");
+        assert!(safe_name("../../etc").starts_with("etc__"));
+        assert!(!safe_name("a/b").contains('/'));
+    }
+}

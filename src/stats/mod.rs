@@ -1,0 +1,5 @@
+//! Statistical building blocks shared by the forensic tests: goodness-of-fit statistics and
+//! multiple-testing control. Pure functions over slices.
+
+pub mod goodness_of_fit;
+pub mod multiple_testing;

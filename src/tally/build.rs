@@ -1,0 +1,361 @@
+//! From raw tables and a mapping to a `Tally` and its `Ledger`.
+//!
+//! Each row is parsed into a `StationRecord` (or excluded with a reason); wide rows are stations,
+//! long rows are grouped into stations by `long.rs`. `assemble` then removes duplicate keys, derives
+//! missing totals, runs the consistency checks (`checks.rs`) and codes the region hierarchy.
+
+use std::collections::HashMap;
+
+use anyhow::bail;
+
+use super::ledger::{Exclusion, InputFile, Ledger, Reason, RowRef};
+use super::{checks, long, Candidate, RegionLevel, Tally};
+use crate::input::number::{parse_count, CountError};
+use crate::input::{Cells, RawTable, DEFAULT_NULL_MARKERS};
+use crate::mapping::{ColumnSum, ExcludeRule, Layout, Mapping};
+
+/// A tally, its ledger and the notes to show in the report's data section.
+pub struct Built {
+    pub tally: Tally,
+    pub ledger: Ledger,
+    pub notes: Vec<String>,
+}
+
+/// One station as read from its row(s).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct StationRecord {
+    pub key: String,
+    pub region_path: Vec<String>,
+    pub registered: Option<u64>,
+    pub ballots: Option<u64>,
+    pub valid: Option<u64>,
+    pub null: Option<u64>,
+    pub blank: Option<u64>,
+    /// Wide: one entry per mapped candidate. Long: filled by `long::group`.
+    pub votes: Vec<u64>,
+    pub at: RowRef,
+    /// Further rows of the same station (long layout).
+    pub extra_rows: Vec<RowRef>,
+}
+
+impl StationRecord {
+    pub fn rows(&self) -> impl Iterator<Item = RowRef> + '_ {
+        std::iter::once(self.at).chain(self.extra_rows.iter().copied())
+    }
+
+    /// Same numbers and region (the rows may differ).
+    fn same_content(&self, other: &StationRecord) -> bool {
+        self.region_path == other.region_path
+            && (self.registered, self.ballots, self.valid, self.null, self.blank)
+                == (other.registered, other.ballots, other.valid, other.null, other.blank)
+            && self.votes == other.votes
+    }
+}
+
+/// Column indices of one file.
+pub(super) struct Columns<'m> {
+    key: Vec<usize>,
+    regions: Vec<usize>,
+    counts: [Option<Vec<(usize, String)>>; 5],
+    candidates: Vec<usize>,
+    pub long: Option<(usize, usize)>,
+    rules: Vec<(usize, &'m ExcludeRule)>,
+    n_headers: usize,
+}
+
+/// A row-level problem: reason, column, cell text, detail.
+pub(super) type RowProblem = (Reason, Option<String>, Option<String>, String);
+
+pub(super) struct RowParser<'m> {
+    thousands: Option<char>,
+    nulls: Vec<String>,
+    mapping: &'m Mapping,
+}
+
+impl<'m> RowParser<'m> {
+    fn new(mapping: &'m Mapping) -> RowParser<'m> {
+        let mut nulls: Vec<String> = DEFAULT_NULL_MARKERS.iter().map(|s| s.to_string()).collect();
+        nulls.extend(mapping.format.null_values.iter().map(|s| s.trim().to_string()));
+        RowParser {
+            thousands: mapping.format.thousands_separator.as_ref().and_then(|s| s.chars().next()),
+            nulls,
+            mapping,
+        }
+    }
+
+    pub fn columns(&self, table: &RawTable) -> anyhow::Result<Columns<'m>> {
+        let m = self.mapping;
+        let idx = |name: &str| table.column_index(name);
+        let sum = |s: &Option<ColumnSum>| -> anyhow::Result<Option<Vec<(usize, String)>>> {
+            s.as_ref()
+                .map(|s| s.columns().into_iter().map(|c| Ok((idx(c)?, c.to_string()))).collect())
+                .transpose()
+        };
+        let c = &m.counts;
+        Ok(Columns {
+            key: m.station.key.iter().map(|k| idx(k)).collect::<anyhow::Result<_>>()?,
+            regions: m.regions.iter().map(|r| idx(&r.column)).collect::<anyhow::Result<_>>()?,
+            counts: [sum(&c.registered)?, sum(&c.ballots_cast)?, sum(&c.valid)?, sum(&c.null)?, sum(&c.blank)?],
+            candidates: m.candidates.iter().map(|c| idx(&c.column)).collect::<anyhow::Result<_>>()?,
+            long: match &m.long {
+                Some(l) => Some((idx(&l.candidate_column)?, idx(&l.votes_column)?)),
+                None => None,
+            },
+            rules: m.exclude.iter().map(|r| Ok((idx(&r.column)?, r))).collect::<anyhow::Result<_>>()?,
+            n_headers: table.headers.len(),
+        })
+    }
+
+    fn is_null(&self, text: &str) -> bool {
+        let t = text.trim();
+        self.nulls.iter().any(|n| n == t)
+    }
+
+    pub fn count(&self, cells: &Cells<'_>, col: usize, name: &str) -> Result<u64, RowProblem> {
+        let text = cells.get(col).unwrap_or("");
+        if self.is_null(text) {
+            return Err((Reason::MissingValue, Some(name.into()), Some(text.into()), "empty or null marker".into()));
+        }
+        parse_count(text, self.thousands).map_err(|e| match e {
+            CountError::Unparsable(why) => (Reason::UnparsableNumber, Some(name.into()), Some(text.into()), why.into()),
+            CountError::Negative(v) => (Reason::NegativeCount, Some(name.into()), Some(text.into()), format!("value {v}")),
+        })
+    }
+
+    fn sum(&self, cells: &Cells<'_>, cols: &Option<Vec<(usize, String)>>) -> Result<Option<u64>, RowProblem> {
+        let Some(cols) = cols else { return Ok(None) };
+        let mut total = 0u64;
+        for (c, name) in cols {
+            total = total.checked_add(self.count(cells, *c, name)?).ok_or_else(|| {
+                (Reason::UnparsableNumber, Some(name.clone()), None, "sum of columns too large".to_string())
+            })?;
+        }
+        Ok(Some(total))
+    }
+
+    /// Parse a row into a station record (votes empty in long layout).
+    pub fn parse(&self, cols: &Columns<'_>, cells: &Cells<'_>, at: RowRef) -> Result<StationRecord, RowProblem> {
+        if cells.all_blank() {
+            return Err((Reason::EmptyRow, None, None, String::new()));
+        }
+        if cells.len() != cols.n_headers {
+            return Err((
+                Reason::MalformedRow,
+                None,
+                None,
+                format!("{} fields, the header has {}", cells.len(), cols.n_headers),
+            ));
+        }
+        for (c, rule) in &cols.rules {
+            if rule.excludes(cells.get(*c).unwrap_or("")) {
+                return Err((Reason::ExcludedByRule, Some(rule.column.clone()), cells.get(*c).map(Into::into), rule.reason.clone()));
+            }
+        }
+        let mut key_parts = Vec::with_capacity(cols.key.len());
+        for (&c, name) in cols.key.iter().zip(&self.mapping.station.key) {
+            let v = cells.get(c).unwrap_or("").trim();
+            if self.is_null(v) {
+                return Err((Reason::MissingValue, Some(name.clone()), Some(v.into()), "empty station key".into()));
+            }
+            key_parts.push(v);
+        }
+        let region_path = cols
+            .regions
+            .iter()
+            .map(|&c| {
+                let v = cells.get(c).unwrap_or("").trim();
+                if self.is_null(v) { "(missing)".to_string() } else { v.to_string() }
+            })
+            .collect();
+        let [registered, ballots, valid, null, blank] = &cols.counts;
+        let mut votes = Vec::with_capacity(cols.candidates.len());
+        for (&c, cand) in cols.candidates.iter().zip(&self.mapping.candidates) {
+            votes.push(self.count(cells, c, &cand.column)?);
+        }
+        Ok(StationRecord {
+            key: key_parts.join(" / "),
+            region_path,
+            registered: self.sum(cells, registered)?,
+            ballots: self.sum(cells, ballots)?,
+            valid: self.sum(cells, valid)?,
+            null: self.sum(cells, null)?,
+            blank: self.sum(cells, blank)?,
+            votes,
+            at,
+            extra_rows: vec![],
+        })
+    }
+}
+
+pub(super) fn exclusion(at: RowRef, problem: RowProblem) -> Exclusion {
+    let (reason, column, text, detail) = problem;
+    Exclusion { reason, at, column, text, detail }
+}
+
+/// Build a tally from the dataset's tables (in file order) with a checked mapping.
+pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Result<Built> {
+    let parser = RowParser::new(mapping);
+    let mut ledger = Ledger::default();
+    let mut records = Vec::new();
+    let mut long_rows = Vec::new();
+    for (file_idx, table) in tables.iter().enumerate() {
+        let cols = parser.columns(table)?;
+        let mut rows_read = 0u64;
+        table.for_each_row(|row, cells| {
+            rows_read += 1;
+            let at = RowRef { file: file_idx as u32, row };
+            match parser.parse(&cols, cells, at) {
+                Err(problem) => ledger.exclusions.push(exclusion(at, problem)),
+                Ok(record) => match cols.long {
+                    None => records.push(record),
+                    Some((cand_col, votes_col)) => {
+                        let candidate = cells.get(cand_col).unwrap_or("").trim().to_string();
+                        let votes_name = &mapping.long.as_ref().map(|l| l.votes_column.clone()).unwrap_or_default();
+                        match parser.count(cells, votes_col, votes_name) {
+                            Err(problem) => ledger.exclusions.push(exclusion(at, problem)),
+                            Ok(_) if candidate.is_empty() => ledger.exclusions.push(exclusion(
+                                at,
+                                (Reason::MissingValue, mapping.long.as_ref().map(|l| l.candidate_column.clone()), Some(String::new()), "empty candidate name".into()),
+                            )),
+                            Ok(v) => long_rows.push((record, candidate, v)),
+                        }
+                    }
+                },
+            }
+            Ok(())
+        })?;
+        ledger.rows_read += rows_read;
+        ledger.inputs.push(InputFile {
+            path: table.path.display().to_string(),
+            sha256: table.sha256.clone(),
+            format: table.format.clone(),
+            encoding: table.encoding.to_string(),
+            rows_read,
+        });
+    }
+    let mut notes = Vec::new();
+    let candidates: Vec<(String, String)> = if mapping.dataset.layout == Layout::Long {
+        let (recs, names) = long::group(long_rows, mapping, &mut ledger, &mut notes);
+        records = recs;
+        names
+    } else {
+        mapping.candidates.iter().map(|c| (c.display_name().to_string(), c.column.clone())).collect()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (display, _) in &candidates {
+        if !seen.insert(display) {
+            bail!("dataset {name}: two candidates are named {display:?}; give them distinct names in the mapping");
+        }
+    }
+    let tally = assemble(name, records, candidates, mapping, &mut ledger, &mut notes)?;
+    ledger.rows_analysed = ledger.rows_read - ledger.rows_excluded();
+    ledger.check_balance()?;
+    if tally.n_stations() == 0 {
+        bail!(
+            "dataset {name}: no row could be analysed ({} read, all excluded; first reason: {}); check the mapping's columns and number format",
+            ledger.rows_read,
+            ledger.exclusions.first().map(|e| e.reason.as_str()).unwrap_or("no data rows")
+        );
+    }
+    Ok(Built { tally, ledger, notes })
+}
+
+/// Remove duplicate keys, run checks, derive totals and code regions.
+fn assemble(
+    name: &str,
+    records: Vec<StationRecord>,
+    candidates: Vec<(String, String)>,
+    mapping: &Mapping,
+    ledger: &mut Ledger,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Tally> {
+    // Duplicate keys: identical copies drop the later rows; conflicting copies drop every copy.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    let mut dropped: Vec<Option<(Reason, String)>> = vec![None; records.len()];
+    for (i, r) in records.iter().enumerate() {
+        match first.get(r.key.as_str()) {
+            None => {
+                first.insert(&r.key, i);
+            }
+            Some(&j) if r.same_content(&records[j]) && dropped[j].is_none() => {
+                dropped[i] = Some((Reason::DuplicateStationKey, format!("same as file {} row {}", records[j].at.file, records[j].at.row)));
+            }
+            Some(&j) => {
+                let why = format!("key {:?} also at file {} row {} with other numbers", r.key, records[j].at.file, records[j].at.row);
+                dropped[i] = Some((Reason::ConflictingStationKey, why.clone()));
+                dropped[j] = Some((Reason::ConflictingStationKey, why));
+            }
+        }
+    }
+    std::mem::drop(first);
+    let mut kept = Vec::with_capacity(records.len());
+    for (r, d) in records.into_iter().zip(dropped) {
+        match d {
+            None => kept.push(r),
+            Some((reason, detail)) => {
+                for at in r.rows() {
+                    ledger.exclusions.push(Exclusion { reason, at, column: None, text: None, detail: detail.clone() });
+                }
+            }
+        }
+    }
+    let kept = checks::apply(kept, mapping, ledger);
+    let derivations = checks::derivations(mapping, notes);
+
+    let n = kept.len();
+    let mut tally = Tally { name: name.to_string(), ..Default::default() };
+    tally.regions = mapping
+        .regions
+        .iter()
+        .map(|r| RegionLevel { name: r.level_name().to_string(), codes: Vec::with_capacity(n), paths: vec![] })
+        .collect();
+    let mut region_index: Vec<HashMap<Vec<String>, u32>> = vec![HashMap::new(); tally.regions.len()];
+    let has = |f: fn(&StationRecord) -> Option<u64>| kept.first().is_some_and(|r| f(r).is_some());
+    let (has_reg, has_null, has_blank) = (has(|r| r.registered), has(|r| r.null), has(|r| r.blank));
+    let mut registered = Vec::with_capacity(if has_reg { n } else { 0 });
+    let (mut null, mut blank) = (Vec::new(), Vec::new());
+    let mut votes: Vec<Vec<u64>> = vec![Vec::with_capacity(n); candidates.len()];
+    for r in kept {
+        for (depth, (level, index)) in tally.regions.iter_mut().zip(region_index.iter_mut()).enumerate() {
+            let path = &r.region_path[..=depth];
+            let code = match index.get(path) {
+                Some(&code) => code,
+                None => {
+                    let code = level.paths.len() as u32;
+                    index.insert(path.to_vec(), code);
+                    level.paths.push(path.to_vec());
+                    code
+                }
+            };
+            level.codes.push(code);
+        }
+        let valid = r.valid.unwrap_or_else(|| r.votes.iter().sum());
+        let ballots = r.ballots.unwrap_or(valid + r.null.unwrap_or(0) + r.blank.unwrap_or(0));
+        tally.station_keys.push(r.key);
+        tally.sources.push(r.at);
+        if has_reg {
+            registered.push(r.registered.unwrap_or(0));
+        }
+        if has_null {
+            null.push(r.null.unwrap_or(0));
+        }
+        if has_blank {
+            blank.push(r.blank.unwrap_or(0));
+        }
+        tally.valid.push(valid);
+        tally.ballots_cast.push(ballots);
+        for (col, v) in votes.iter_mut().zip(r.votes) {
+            col.push(v);
+        }
+    }
+    tally.registered = has_reg.then_some(registered);
+    tally.null = has_null.then_some(null);
+    tally.blank = has_blank.then_some(blank);
+    tally.candidates = candidates
+        .into_iter()
+        .zip(votes)
+        .map(|((name, source), votes)| Candidate { name, source, votes })
+        .collect();
+    tally.derivations = derivations;
+    Ok(tally)
+}
