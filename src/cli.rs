@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write a synthetic election (clean, or with Klimek-style ballot stuffing and invented digits).
-    Simulate(crate::simulate::SimulateArgs),
+    Simulate(Box<crate::simulate::SimulateArgs>),
     /// List the forensic tests of the battery.
     ListTests,
 }

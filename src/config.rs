@@ -27,7 +27,10 @@ impl Config {
             bail!("--alpha must be between 0 and 1 (got {})", a.alpha);
         }
         if a.replicates == 0 || a.replicates > 1_000_000 {
-            bail!("--replicates must be between 1 and 1000000 (got {})", a.replicates);
+            bail!(
+                "--replicates must be between 1 and 1000000 (got {})",
+                a.replicates
+            );
         }
         if a.region_depth == 0 {
             bail!("--region-depth must be at least 1 (got 0)");
@@ -42,7 +45,12 @@ impl Config {
             output: a.output.clone(),
             mapping: a.mapping.clone(),
             tests: a.tests.clone(),
-            params: Params { seed: a.seed, replicates: a.replicates, alpha: a.alpha, region_depth: a.region_depth },
+            params: Params {
+                seed: a.seed,
+                replicates: a.replicates,
+                alpha: a.alpha,
+                region_depth: a.region_depth,
+            },
             timings: a.timings,
             quiet: a.quiet,
         })

@@ -70,7 +70,11 @@ pub fn file_stem(parts: &[&str]) -> String {
         }
         out.trim_matches('-').chars().take(30).collect::<String>()
     };
-    let body: Vec<String> = parts.iter().map(|p| slug(p)).filter(|s| !s.is_empty()).collect();
+    let body: Vec<String> = parts
+        .iter()
+        .map(|p| slug(p))
+        .filter(|s| !s.is_empty())
+        .collect();
     let digest = Sha256::digest(parts.join("\u{1f}").as_bytes());
     format!("{}__{}", body.join("__"), crate::input::hex(&digest[..3]))
 }
@@ -83,9 +87,14 @@ mod tests {
     fn stems_are_safe_and_distinct() {
         let a = file_stem(&["last_digit", "Ana Acosta", "../../etc/passwd"]);
         assert!(a.starts_with("last_digit__ana-acosta__etc-passwd__"), "{a}");
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert!(!a.contains(".."));
-        assert_ne!(file_stem(&["x", "Ana Acosta"]), file_stem(&["x", "ana-acosta"]));
+        assert_ne!(
+            file_stem(&["x", "Ana Acosta"]),
+            file_stem(&["x", "ana-acosta"])
+        );
         assert!(file_stem(&["t", &"é".repeat(500)]).len() < 100);
     }
 }

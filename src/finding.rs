@@ -28,7 +28,10 @@ pub struct Statistic {
 
 impl Statistic {
     pub fn new(name: &str, value: f64) -> Statistic {
-        Statistic { name: name.to_string(), value }
+        Statistic {
+            name: name.to_string(),
+            value,
+        }
     }
 }
 
@@ -67,7 +70,13 @@ pub struct Finding {
 
 impl Finding {
     /// A finding whose test cannot be applied, with the reason.
-    pub fn not_applicable(test_id: &'static str, subject: &str, region: Option<Vec<String>>, n: u64, reason: String) -> Finding {
+    pub fn not_applicable(
+        test_id: &'static str,
+        subject: &str,
+        region: Option<Vec<String>>,
+        n: u64,
+        reason: String,
+    ) -> Finding {
         Finding {
             test_id,
             subject: subject.to_string(),

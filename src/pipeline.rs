@@ -52,9 +52,16 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         entries.push(entry);
     }
     progress.finish_and_clear();
-    let ignored: Vec<String> = found.ignored.iter().map(|p| p.display().to_string()).collect();
+    let ignored: Vec<String> = found
+        .ignored
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     report::index::write(&config.output, &entries, &ignored)?;
-    Ok(RunSummary { entries, output: config.output.clone() })
+    Ok(RunSummary {
+        entries,
+        output: config.output.clone(),
+    })
 }
 
 fn analyse_dataset(
@@ -66,19 +73,31 @@ fn analyse_dataset(
 ) -> anyhow::Result<IndexEntry> {
     let timer = Instant::now();
     progress.set_message(format!("{}: reading", source.name));
-    let format = source.mapping.as_ref().map(|(_, m)| m.format.clone()).unwrap_or_default();
-    let tables = source.files.iter().map(|f| RawTable::read(f, &format)).collect::<anyhow::Result<Vec<_>>>()?;
+    let format = source
+        .mapping
+        .as_ref()
+        .map(|(_, m)| m.format.clone())
+        .unwrap_or_default();
+    let tables = source
+        .files
+        .iter()
+        .map(|f| RawTable::read(f, &format))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     progress.inc(1);
-    let (mapping, mut notes, mapping_info_path, source_kind): (Mapping, Vec<String>, Option<String>, &'static str) =
-        match &source.mapping {
-            Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
-            None => {
-                let sample = tables[0].sample_rows(2000)?;
-                let (m, notes) = infer::infer(&source.name, &tables[0].headers, &sample)
-                    .with_context(|| format!("{}", tables[0].path.display()))?;
-                (m, notes, None, "inferred")
-            }
-        };
+    let (mapping, mut notes, mapping_info_path, source_kind): (
+        Mapping,
+        Vec<String>,
+        Option<String>,
+        &'static str,
+    ) = match &source.mapping {
+        Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
+        None => {
+            let sample = tables[0].sample_rows(2000)?;
+            let (m, notes) = infer::infer(&source.name, &tables[0].headers, &sample)
+                .with_context(|| format!("{}", tables[0].path.display()))?;
+            (m, notes, None, "inferred")
+        }
+    };
     let built = build(&source.name, &tables, &mapping)?;
     drop(tables);
     let loaded = timer.elapsed();
@@ -93,7 +112,11 @@ fn analyse_dataset(
         dataset: source.name.clone(),
         options,
         tests,
-        mapping: MappingInfo { source: source_kind, path: mapping_info_path, mapping },
+        mapping: MappingInfo {
+            source: source_kind,
+            path: mapping_info_path,
+            mapping,
+        },
         totals: built.tally.totals(),
         derivations: built.tally.derivations.clone(),
         ledger: built.ledger,
@@ -116,12 +139,24 @@ fn analyse_dataset(
     }
     Ok(IndexEntry {
         dataset: report.dataset.clone(),
-        folder: folder.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string(),
+        folder: folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string(),
         stations: report.tally.n_stations() as u64,
         rows_read: report.ledger.rows_read,
         rows_excluded: report.ledger.rows_excluded(),
         flagged: report.ledger.flags.len() as u64,
-        deviating: report.findings.iter().filter(|f| f.verdict == Verdict::Deviates).count(),
-        tested: report.findings.iter().filter(|f| f.q_value.is_some()).count(),
+        deviating: report
+            .findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::Deviates)
+            .count(),
+        tested: report
+            .findings
+            .iter()
+            .filter(|f| f.q_value.is_some())
+            .count(),
     })
 }

@@ -127,7 +127,8 @@ pub fn smooth_expected(values: &[u64], min_count: u64) -> [f64; 10] {
     let mut expected = [0.1; 10];
     if total > 0.0 && smooth_total > 0.0 {
         for d in 0..10 {
-            expected[d] = (n_mid as f64 * smooth_by_digit[d] / smooth_total + n_big as f64 * 0.1) / total;
+            expected[d] =
+                (n_mid as f64 * smooth_by_digit[d] / smooth_total + n_big as f64 * 0.1) / total;
         }
     }
     expected
@@ -206,7 +207,12 @@ fn panel(r: &LastDigitResult, title: String, caption: String) -> BarPanel {
     }
 }
 
-fn finding(subject: &str, region: Option<Vec<String>>, r: &LastDigitResult, figure: Option<String>) -> Finding {
+fn finding(
+    subject: &str,
+    region: Option<Vec<String>>,
+    r: &LastDigitResult,
+    figure: Option<String>,
+) -> Finding {
     if r.n < MIN_N {
         let reason = format!(
             "only {} of {} station counts reach {MIN_COUNT} votes; the test needs at least {MIN_N} (5 expected per digit)",
@@ -223,9 +229,16 @@ fn finding(subject: &str, region: Option<Vec<String>>, r: &LastDigitResult, figu
     }
     let share = r.observed_share();
     let worst = (0..10)
-        .max_by(|&a, &b| (share[a] - r.expected[a]).abs().total_cmp(&(share[b] - r.expected[b]).abs()))
+        .max_by(|&a, &b| {
+            (share[a] - r.expected[a])
+                .abs()
+                .total_cmp(&(share[b] - r.expected[b]).abs())
+        })
         .unwrap_or(0);
-    let where_ = region.as_ref().map(|p| format!(" in {}", p.join(" > "))).unwrap_or_default();
+    let where_ = region
+        .as_ref()
+        .map(|p| format!(" in {}", p.join(" > ")))
+        .unwrap_or_default();
     let headline = format!(
         "{subject}{where_}: last digits of {} counts give χ² = {:.1} (df 9) against the smooth-count null, p = {}; the largest gap is digit {worst}, {:.1} % observed vs {:.1} % expected (flat-null p = {}).",
         r.n,
@@ -255,7 +268,12 @@ fn finding(subject: &str, region: Option<Vec<String>>, r: &LastDigitResult, figu
             ("digit_counts", json!(r.digit_counts)),
             ("observed_share", json!(share)),
             ("expected_share", json!(r.expected)),
-            ("expected_method", json!(format!("smooth-count null, Gaussian kernel sigma = {SMOOTH_SIGMA} votes"))),
+            (
+                "expected_method",
+                json!(format!(
+                    "smooth-count null, Gaussian kernel sigma = {SMOOTH_SIGMA} votes"
+                )),
+            ),
             ("df", json!(9)),
             ("g", json!(r.g)),
             ("p_value_g", json!(r.p_value_g)),
@@ -277,14 +295,21 @@ fn run(tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
         if applicable {
             let stem = file_stem(&[TEST.id, &cand.name, "national"]);
             let caption = format!(
-                "Bars: share of {}'s {} station counts of at least {MIN_COUNT} votes that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10 % for large counts); grey: the range a digit's share takes by chance in 95 % of honest elections of this size. χ² = {:.1}, p = {}.",
+                "Bars: share of {}'s {} station counts of at least {MIN_COUNT} votes that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes by chance in 95% of honest elections of this size. χ² = {:.1}, p = {}.",
                 cand.name,
-                national.n,
+                crate::report::fmt_int(national.n),
                 national.chi_square,
                 crate::report::fmt_p(national.p_value)
             );
-            let title = format!("Last digits of {}'s counts (national, n = {})", cand.name, national.n);
-            out.figures.push(Figure { file_stem: stem.clone(), spec: FigureSpec::Bars(panel(&national, title, caption)) });
+            let title = format!(
+                "Last digits of {}'s counts (national, n = {})",
+                cand.name,
+                crate::report::fmt_int(national.n)
+            );
+            out.figures.push(Figure {
+                file_stem: stem.clone(),
+                spec: FigureSpec::Bars(panel(&national, title, caption)),
+            });
             fig = Some(format!("figures/{stem}.png"));
         }
         out.findings.push(finding(&cand.name, None, &national, fig));
@@ -302,7 +327,17 @@ fn run(tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
                 .iter()
                 .zip(&level.paths)
                 .filter(|(r, _)| r.n >= MIN_N && r.median_all >= MIN_MEDIAN)
-                .map(|(r, path)| panel(r, format!("{} (n = {})", path.last().map(String::as_str).unwrap_or(""), r.n), String::new()))
+                .map(|(r, path)| {
+                    panel(
+                        r,
+                        format!(
+                            "{} (n = {})",
+                            path.last().map(String::as_str).unwrap_or(""),
+                            crate::report::fmt_int(r.n)
+                        ),
+                        String::new(),
+                    )
+                })
                 .collect();
             let fig = (!panels.is_empty()).then(|| format!("figures/{stem}.png"));
             if !panels.is_empty() {
@@ -310,13 +345,14 @@ fn run(tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
                     file_stem: stem,
                     spec: FigureSpec::SmallMultiples {
                         title: format!("Last digits of {}'s counts by {}", cand.name, level.name),
-                        caption: format!("One panel per {} with at least {MIN_N} counts of {MIN_COUNT}+ votes: bars are observed digit shares, dots the smooth-count expectation, grey the 95 % chance range. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance.", level.name),
+                        caption: format!("One panel per {} with at least {MIN_N} counts of {MIN_COUNT}+ votes: bars are observed digit shares, dots the smooth-count expectation, grey the 95% chance range. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance.", level.name),
                         panels,
                     },
                 });
             }
             for (r, path) in results.iter().zip(&level.paths) {
-                out.findings.push(finding(&cand.name, Some(path.clone()), r, fig.clone()));
+                out.findings
+                    .push(finding(&cand.name, Some(path.clone()), r, fig.clone()));
             }
         }
     }
@@ -333,7 +369,9 @@ mod tests {
     fn venezuela_vector_flat_null() {
         // methods.md §10 item 10: González's last-digit counts (counts ≥ 10); rebuild values with
         // those digits in the hundreds so the smooth null is flat.
-        let digits = [2493u64, 2389, 2496, 2461, 2458, 2432, 2497, 2453, 2354, 2472];
+        let digits = [
+            2493u64, 2389, 2496, 2461, 2458, 2432, 2497, 2453, 2354, 2472,
+        ];
         let values: Vec<u64> = digits
             .iter()
             .enumerate()
@@ -343,7 +381,11 @@ mod tests {
         assert_eq!(r.n, 24505);
         assert_eq!(r.digit_counts, digits);
         assert!((r.chi_square_uniform - 8.2066925117).abs() < 1e-9);
-        assert!(r.expected.iter().all(|e| (e - 0.1).abs() < 1e-3), "{:?}", r.expected);
+        assert!(
+            r.expected.iter().all(|e| (e - 0.1).abs() < 1e-3),
+            "{:?}",
+            r.expected
+        );
         assert!((r.p_value - r.p_value_uniform).abs() < 0.05);
     }
 
@@ -353,10 +395,17 @@ mod tests {
         // null rejects because low last digits dominate among counts just above 10.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let sizes: Vec<u64> = (0..40_000).map(|_| rng.random_range(300..900)).collect();
-        let votes: Vec<u64> = sizes.iter().map(|&n| Binomial::new(n, 0.04).unwrap().sample(&mut rng)).collect();
+        let votes: Vec<u64> = sizes
+            .iter()
+            .map(|&n| Binomial::new(n, 0.04).unwrap().sample(&mut rng))
+            .collect();
         let r = compute(&votes);
         assert!(r.median_all >= MIN_MEDIAN, "median {}", r.median_all);
-        assert!(r.expected[0] > 0.1 && r.expected[9] < 0.1, "{:?}", r.expected);
+        assert!(
+            r.expected[0] > 0.1 && r.expected[9] < 0.1,
+            "{:?}",
+            r.expected
+        );
         assert!(r.p_value > 0.001, "smooth null p = {}", r.p_value);
     }
 
@@ -367,7 +416,11 @@ mod tests {
             .map(|_| {
                 let base = rng.random_range(100..600u64);
                 // a person rounding a third of the counts to 0 or 5
-                if rng.random_bool(0.33) { base - base % 5 } else { base }
+                if rng.random_bool(0.33) {
+                    base - base % 5
+                } else {
+                    base
+                }
             })
             .collect();
         let r = compute(&votes);
@@ -404,6 +457,9 @@ mod tests {
             }
         }
         // Nominal 5 %: 10 of 200; allow binomial noise (upper 99.9 % ≈ 22).
-        assert!(rejections[0] <= 22 && rejections[1] <= 22, "rejections at 5 %: {rejections:?} of 200");
+        assert!(
+            rejections[0] <= 22 && rejections[1] <= 22,
+            "rejections at 5 %: {rejections:?} of 200"
+        );
     }
 }

@@ -44,7 +44,12 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Params {
-        Params { seed: 20240728, replicates: 1000, alpha: 0.05, region_depth: 1 }
+        Params {
+            seed: 20240728,
+            replicates: 1000,
+            alpha: 0.05,
+            region_depth: 1,
+        }
     }
 }
 
@@ -68,7 +73,11 @@ pub fn select(ids: Option<&[String]>) -> anyhow::Result<Vec<&'static ForensicTes
 
 /// Run the selected tests on a tally, then set verdicts with Benjamini–Hochberg control of the
 /// false-discovery rate across every finding that has a p-value.
-pub fn run_battery(tests: &[&ForensicTest], tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
+pub fn run_battery(
+    tests: &[&ForensicTest],
+    tally: &Tally,
+    params: &Params,
+) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
     for test in tests {
         let o = (test.run)(tally, params).with_context(|| format!("test {} failed", test.id))?;
@@ -92,7 +101,11 @@ pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
     for (f, q) in findings.iter_mut().zip(q) {
         if q.is_finite() {
             f.q_value = Some(q);
-            f.verdict = if q < alpha { Verdict::Deviates } else { Verdict::Consistent };
+            f.verdict = if q < alpha {
+                Verdict::Deviates
+            } else {
+                Verdict::Consistent
+            };
         }
     }
 }
@@ -105,9 +118,16 @@ mod tests {
     fn registry_ids_are_unique_snake_case() {
         let mut ids: Vec<&str> = ALL.iter().map(|t| t.id).collect();
         for id in &ids {
-            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()), "{id}");
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
+                "{id}"
+            );
             let path = format!("{}/src/forensics/{id}.rs", env!("CARGO_MANIFEST_DIR"));
-            assert!(std::path::Path::new(&path).exists(), "test id {id} must equal its module file name");
+            assert!(
+                std::path::Path::new(&path).exists(),
+                "test id {id} must equal its module file name"
+            );
         }
         ids.sort();
         ids.dedup();
@@ -116,7 +136,10 @@ mod tests {
 
     #[test]
     fn unknown_test_is_a_clear_error() {
-        let err = select(Some(&["benford".to_string()])).err().unwrap().to_string();
+        let err = select(Some(&["benford".to_string()]))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("known tests: last_digit"), "{err}");
     }
 }

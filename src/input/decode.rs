@@ -51,7 +51,11 @@ pub fn decode_text(
         }
         let (text, _, had_errors) = encoding.decode(&bytes);
         if had_errors {
-            bail!("{}: invalid {} data after its byte-order mark", path.display(), encoding.name());
+            bail!(
+                "{}: invalid {} data after its byte-order mark",
+                path.display(),
+                encoding.name()
+            );
         }
         return Ok((text.into_owned(), encoding.name()));
     }
@@ -116,10 +120,14 @@ mod tests {
 
     #[test]
     fn undeclared_latin1_is_a_clear_error() {
-        let err = decode_text(b"a,b\nRegi\xF3n,1\n".to_vec(), None, p()).unwrap_err().to_string();
+        let err = decode_text(b"a,b\nRegi\xF3n,1\n".to_vec(), None, p())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("encoding = \"windows-1252\""), "{err}");
-        let err = decode_text(b"a".to_vec(), Some("klingon"), p()).unwrap_err().to_string();
+        let err = decode_text(b"a".to_vec(), Some("klingon"), p())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown encoding"), "{err}");
     }
 

@@ -40,7 +40,11 @@ const DATA_SUFFIXES: [&str; 6] = [".csv", ".tsv", ".tab", ".txt", ".parquet", ".
 /// The file name without its data suffix (`a.csv.gz` → `a`), or `None` if not a data file.
 pub fn data_stem(file_name: &str) -> Option<&str> {
     let lower = file_name.to_ascii_lowercase();
-    let base_len = if lower.ends_with(".gz") { file_name.len() - 3 } else { file_name.len() };
+    let base_len = if lower.ends_with(".gz") {
+        file_name.len() - 3
+    } else {
+        file_name.len()
+    };
     let base_lower = &lower[..base_len];
     DATA_SUFFIXES
         .iter()
@@ -50,9 +54,16 @@ pub fn data_stem(file_name: &str) -> Option<&str> {
 
 /// Find datasets under `input`. `mapping_override` applies to a single-file input only.
 /// `skip` is a folder never to read (the output folder when it lies inside the input).
-pub fn discover(input: &Path, mapping_override: Option<&Path>, skip: Option<&Path>) -> anyhow::Result<Discovery> {
+pub fn discover(
+    input: &Path,
+    mapping_override: Option<&Path>,
+    skip: Option<&Path>,
+) -> anyhow::Result<Discovery> {
     let meta = std::fs::metadata(input).with_context(|| {
-        format!("--input {}: no such file or folder; give a folder of tally files or one file", input.display())
+        format!(
+            "--input {}: no such file or folder; give a folder of tally files or one file",
+            input.display()
+        )
     })?;
     if meta.is_file() {
         return single_file(input, mapping_override);
@@ -72,14 +83,25 @@ pub fn discover(input: &Path, mapping_override: Option<&Path>, skip: Option<&Pat
         let folder = path.parent().unwrap_or(Path::new("."));
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let (default_name, default_files): (String, Vec<PathBuf>) = if file_name == "mapping.toml" {
-            let name = folder.file_name().and_then(|n| n.to_str()).unwrap_or("dataset").to_string();
-            let f = files.iter().filter(|p| p.parent() == Some(folder) && is_data(p)).cloned().collect();
+            let name = folder
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("dataset")
+                .to_string();
+            let f = files
+                .iter()
+                .filter(|p| p.parent() == Some(folder) && is_data(p))
+                .cloned()
+                .collect();
             (name, f)
         } else {
             let stem = file_name.trim_end_matches(".mapping.toml").to_string();
             let f = files
                 .iter()
-                .filter(|p| p.parent() == Some(folder) && name_of(p).and_then(data_stem) == Some(stem.as_str()))
+                .filter(|p| {
+                    p.parent() == Some(folder)
+                        && name_of(p).and_then(data_stem) == Some(stem.as_str())
+                })
                 .cloned()
                 .collect();
             (stem, f)
@@ -91,7 +113,10 @@ pub fn discover(input: &Path, mapping_override: Option<&Path>, skip: Option<&Pat
             for pattern in &mapping.dataset.files {
                 let hits: Vec<PathBuf> = files
                     .iter()
-                    .filter(|p| p.parent() == Some(folder) && name_of(p).is_some_and(|n| wildcard(pattern, n)))
+                    .filter(|p| {
+                        p.parent() == Some(folder)
+                            && name_of(p).is_some_and(|n| wildcard(pattern, n))
+                    })
                     .cloned()
                     .collect();
                 if hits.is_empty() {
@@ -173,13 +198,18 @@ fn single_file(input: &Path, mapping_override: Option<&Path>) -> anyhow::Result<
         .and_then(|(_, m)| m.dataset.name.clone())
         .unwrap_or(stem);
     Ok(Discovery {
-        datasets: vec![DatasetSource { name, files: vec![input.to_path_buf()], mapping }],
+        datasets: vec![DatasetSource {
+            name,
+            files: vec![input.to_path_buf()],
+            mapping,
+        }],
         ignored: vec![],
     })
 }
 
 fn walk(dir: &Path, skip: Option<&Path>, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list folder {}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot list folder {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot list folder {}", dir.display()))?;
         let path = entry.path();

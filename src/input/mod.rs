@@ -46,8 +46,14 @@ pub struct RawTable {
 }
 
 enum Body {
-    Text { text: String, delimiter: u8 },
-    Columns { columns: Vec<Vec<Option<String>>>, n_rows: usize },
+    Text {
+        text: String,
+        delimiter: u8,
+    },
+    Columns {
+        columns: Vec<Vec<Option<String>>>,
+        n_rows: usize,
+    },
 }
 
 /// The cells of one row. `get` returns `None` when the row is shorter than the header.
@@ -84,10 +90,14 @@ impl Cells<'_> {
 impl RawTable {
     /// Read a file (text, gzip text or Parquet) with the mapping's format options.
     pub fn read(path: &Path, format: &FormatSection) -> anyhow::Result<RawTable> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let sha256 = hex(&Sha256::digest(&bytes));
         if bytes.is_empty() {
-            bail!("{}: the file is empty; it needs a header row and at least one data row", path.display());
+            bail!(
+                "{}: the file is empty; it needs a header row and at least one data row",
+                path.display()
+            );
         }
         if decode::is_parquet(&bytes) {
             drop(bytes);
@@ -108,7 +118,10 @@ impl RawTable {
         };
         let (text, encoding) = decode::decode_text(bytes, format.encoding.as_deref(), path)?;
         if text.trim().is_empty() {
-            bail!("{}: the file holds no text; it needs a header row and at least one data row", path.display());
+            bail!(
+                "{}: the file holds no text; it needs a header row and at least one data row",
+                path.display()
+            );
         }
         let delimiter = match &format.delimiter {
             Some(d) => delimiter_byte(d)?,
@@ -137,7 +150,9 @@ impl RawTable {
 
     /// Index of a header, or a clear error listing what the file has.
     pub fn column_index(&self, name: &str) -> anyhow::Result<usize> {
-        let hits: Vec<usize> = (0..self.headers.len()).filter(|&i| self.headers[i] == name).collect();
+        let hits: Vec<usize> = (0..self.headers.len())
+            .filter(|&i| self.headers[i] == name)
+            .collect();
         match hits.as_slice() {
             [i] => Ok(*i),
             [] => {
@@ -179,7 +194,11 @@ impl RawTable {
                             row += 1;
                             f(row, &Cells::Record(&record))?;
                         }
-                        Err(e) => bail!("{}, row {}: malformed text ({e})", self.path.display(), row + 1),
+                        Err(e) => bail!(
+                            "{}, row {}: malformed text ({e})",
+                            self.path.display(),
+                            row + 1
+                        ),
                     }
                 }
             }
@@ -200,7 +219,11 @@ impl RawTable {
             if out.len() >= n {
                 bail!(stop);
             }
-            out.push((0..cells.len()).map(|i| cells.get(i).unwrap_or("").to_string()).collect());
+            out.push(
+                (0..cells.len())
+                    .map(|i| cells.get(i).unwrap_or("").to_string())
+                    .collect(),
+            );
             Ok(())
         });
         match result {
@@ -213,15 +236,22 @@ impl RawTable {
 /// Lower-case hexadecimal of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// `a, b, c, ... (N more)` for error messages.
 pub fn preview_list(items: &[String], max: usize) -> String {
-    let mut s = items.iter().take(max).map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
+    let mut s = items
+        .iter()
+        .take(max)
+        .map(|h| format!("{h:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > max {
         s.push_str(&format!(", ... ({} more)", items.len() - max));
     }
@@ -242,7 +272,12 @@ mod tests {
     fn rows(t: &RawTable) -> Vec<(u64, Vec<String>)> {
         let mut out = vec![];
         t.for_each_row(|r, c| {
-            out.push((r, (0..c.len()).map(|i| c.get(i).unwrap().to_string()).collect()));
+            out.push((
+                r,
+                (0..c.len())
+                    .map(|i| c.get(i).unwrap().to_string())
+                    .collect(),
+            ));
             Ok(())
         })
         .unwrap();
@@ -262,7 +297,10 @@ mod tests {
         assert_eq!(t.encoding, "UTF-8 (with BOM)");
         let r = rows(&t);
         assert_eq!(r.len(), 2, "blank lines are not rows");
-        assert_eq!(r[0], (2, vec!["Costa\r\nNorte".to_string(), "1.234".to_string()]));
+        assert_eq!(
+            r[0],
+            (2, vec!["Costa\r\nNorte".to_string(), "1.234".to_string()])
+        );
         assert_eq!(r[1].0, 3);
         assert_eq!(t.column_index("votos").unwrap(), 1);
         let err = t.column_index("Votos").unwrap_err().to_string();
@@ -275,7 +313,10 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(b"Regi\xF3n\tvotos\nA\t1\n").unwrap();
         let p = write(dir.path(), "a.tsv.gz", &gz.finish().unwrap());
-        let format = FormatSection { encoding: Some("latin1".into()), ..Default::default() };
+        let format = FormatSection {
+            encoding: Some("latin1".into()),
+            ..Default::default()
+        };
         let t = RawTable::read(&p, &format).unwrap();
         assert_eq!(t.headers, vec!["Región", "votos"]);
         assert_eq!(t.format, "text (gzip), delimiter tab");
@@ -285,7 +326,10 @@ mod tests {
     fn empty_files_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "e.csv", b"");
-        let err = RawTable::read(&p, &FormatSection::default()).err().unwrap().to_string();
+        let err = RawTable::read(&p, &FormatSection::default())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("the file is empty"), "{err}");
     }
 
@@ -294,7 +338,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "d.csv", b"a,a,b\n1,2,3\n");
         let t = RawTable::read(&p, &FormatSection::default()).unwrap();
-        assert!(t.column_index("a").unwrap_err().to_string().contains("appears 2 times"));
+        assert!(t
+            .column_index("a")
+            .unwrap_err()
+            .to_string()
+            .contains("appears 2 times"));
         assert_eq!(t.sample_rows(10).unwrap(), vec![vec!["1", "2", "3"]]);
     }
 }

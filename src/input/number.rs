@@ -59,7 +59,10 @@ fn strip_zero_fraction(body: &str, thousands: Option<char>) -> Result<&str, Coun
 }
 
 /// Remove a declared thousands separator, checking that every group after the first has 3 digits.
-fn strip_thousands(s: &str, thousands: Option<char>) -> Result<std::borrow::Cow<'_, str>, CountError> {
+fn strip_thousands(
+    s: &str,
+    thousands: Option<char>,
+) -> Result<std::borrow::Cow<'_, str>, CountError> {
     let Some(sep) = thousands else {
         return Ok(std::borrow::Cow::Borrowed(s));
     };
@@ -87,7 +90,11 @@ mod tests {
     use super::*;
 
     fn check(text: &str, sep: Option<char>, expected: Result<u64, CountError>) {
-        assert_eq!(parse_count(text, sep), expected, "input {text:?} sep {sep:?}");
+        assert_eq!(
+            parse_count(text, sep),
+            expected,
+            "input {text:?} sep {sep:?}"
+        );
     }
 
     #[test]
@@ -107,19 +114,47 @@ mod tests {
         check("1.234.567", Some('.'), Ok(1_234_567));
         check("3 091", Some(' '), Ok(3091));
         check("3'091", Some('\''), Ok(3091));
-        check("3.5", Some('.'), Err(CountError::Unparsable("misplaced thousands separator")));
-        check("3,09", Some(','), Err(CountError::Unparsable("misplaced thousands separator")));
-        check("3,091", None, Err(CountError::Unparsable("not a whole number")));
+        check(
+            "3.5",
+            Some('.'),
+            Err(CountError::Unparsable("misplaced thousands separator")),
+        );
+        check(
+            "3,09",
+            Some(','),
+            Err(CountError::Unparsable("misplaced thousands separator")),
+        );
+        check(
+            "3,091",
+            None,
+            Err(CountError::Unparsable("not a whole number")),
+        );
     }
 
     #[test]
     fn rejects_what_is_not_a_count() {
         check("-3", None, Err(CountError::Negative(-3)));
         check("2.5", None, Err(CountError::Unparsable("fractional count")));
-        check("abc", None, Err(CountError::Unparsable("not a whole number")));
+        check(
+            "abc",
+            None,
+            Err(CountError::Unparsable("not a whole number")),
+        );
         check("", None, Err(CountError::Unparsable("no digits")));
-        check("1e5", None, Err(CountError::Unparsable("not a whole number")));
-        check("18446744073709551616", None, Err(CountError::Unparsable("number too large")));
-        check(&"9".repeat(40), None, Err(CountError::Unparsable("number too large")));
+        check(
+            "1e5",
+            None,
+            Err(CountError::Unparsable("not a whole number")),
+        );
+        check(
+            "18446744073709551616",
+            None,
+            Err(CountError::Unparsable("number too large")),
+        );
+        check(
+            &"9".repeat(40),
+            None,
+            Err(CountError::Unparsable("number too large")),
+        );
     }
 }

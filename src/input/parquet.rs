@@ -6,9 +6,12 @@ use polars::prelude::*;
 use std::path::Path;
 
 /// Read a Parquet file into header names and text columns (`None` = null cell).
-pub fn read_columns(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<Option<String>>>, usize)> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+/// Header names, text columns (`None` = null cell) and the number of rows.
+pub type TextColumns = (Vec<String>, Vec<Vec<Option<String>>>, usize);
+
+pub fn read_columns(path: &Path) -> anyhow::Result<TextColumns> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file ({e})", path.display()))?;
@@ -17,9 +20,13 @@ pub fn read_columns(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<Option<
     let mut columns = Vec::with_capacity(df.width());
     for column in df.columns() {
         headers.push(column.name().to_string());
-        let text = column
-            .cast(&DataType::String)
-            .map_err(|e| anyhow::anyhow!("{}: column {:?} cannot be read as text ({e})", path.display(), column.name()))?;
+        let text = column.cast(&DataType::String).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: column {:?} cannot be read as text ({e})",
+                path.display(),
+                column.name()
+            )
+        })?;
         let values = text
             .str()
             .map_err(|e| anyhow::anyhow!("{}: column {:?} ({e})", path.display(), column.name()))?

@@ -7,36 +7,119 @@
 
 use anyhow::bail;
 
-use super::{CandidateColumn, ColumnSum, CountsSection, DatasetSection, Layout, LongSection, Mapping, RegionLevel, StationSection};
+use super::{
+    CandidateColumn, ColumnSum, CountsSection, DatasetSection, Layout, LongSection, Mapping,
+    RegionLevel, StationSection,
+};
 use crate::input::number::parse_count;
 
 const REGISTERED: &[&str] = &[
-    "registered", "registered_voters", "voters_registered", "electors", "electorate", "eligible",
-    "eligible_voters", "inscritos", "electores", "electores_inscritos", "habilitados", "registrados", "re",
+    "registered",
+    "registered_voters",
+    "voters_registered",
+    "electors",
+    "electorate",
+    "eligible",
+    "eligible_voters",
+    "inscritos",
+    "electores",
+    "electores_inscritos",
+    "habilitados",
+    "registrados",
+    "re",
 ];
 const BALLOTS: &[&str] = &[
-    "ballots_cast", "ballots", "votes_cast", "total_votes", "total_ballots", "turnout_count", "votantes",
-    "emitidos", "votos_emitidos", "sufragantes", "total_votos", "voters_voted",
+    "ballots_cast",
+    "ballots",
+    "votes_cast",
+    "total_votes",
+    "total_ballots",
+    "turnout_count",
+    "votantes",
+    "emitidos",
+    "votos_emitidos",
+    "sufragantes",
+    "total_votos",
+    "voters_voted",
 ];
-const VALID: &[&str] = &["valid", "valid_votes", "valid_ballots", "validos", "votos_validos"];
+const VALID: &[&str] = &[
+    "valid",
+    "valid_votes",
+    "valid_ballots",
+    "validos",
+    "votos_validos",
+];
 const NULL: &[&str] = &[
-    "null", "null_votes", "nulls", "invalid", "invalid_votes", "invalid_ballots", "spoiled", "rejected",
-    "nulos", "votos_nulos",
+    "null",
+    "null_votes",
+    "nulls",
+    "invalid",
+    "invalid_votes",
+    "invalid_ballots",
+    "spoiled",
+    "rejected",
+    "nulos",
+    "votos_nulos",
 ];
-const BLANK: &[&str] = &["blank", "blank_votes", "blank_ballots", "blancos", "votos_blancos", "votos_en_blanco"];
+const BLANK: &[&str] = &[
+    "blank",
+    "blank_votes",
+    "blank_ballots",
+    "blancos",
+    "votos_blancos",
+    "votos_en_blanco",
+];
 const KEY: &[&str] = &[
-    "station_id", "polling_station_id", "polling_station", "station", "precinct_id", "precinct", "table_id",
-    "table", "acta", "id_mesa", "numero_mesa", "cod_mesa", "codigo_mesa", "mesa", "id",
+    "station_id",
+    "polling_station_id",
+    "polling_station",
+    "station",
+    "precinct_id",
+    "precinct",
+    "table_id",
+    "table",
+    "acta",
+    "id_mesa",
+    "numero_mesa",
+    "cod_mesa",
+    "codigo_mesa",
+    "mesa",
+    "id",
 ];
 /// Region columns by depth (0 = top). A file with `country` and `state` gets both, country first.
 const REGION_LEVELS: &[&[&str]] = &[
     &["country", "pais"],
-    &["region", "state", "estado", "departamento", "department", "province", "provincia", "edo"],
-    &["district", "municipality", "municipio", "county", "distrito", "canton", "mun"],
+    &[
+        "region",
+        "state",
+        "estado",
+        "departamento",
+        "department",
+        "province",
+        "provincia",
+        "edo",
+    ],
+    &[
+        "district",
+        "municipality",
+        "municipio",
+        "county",
+        "distrito",
+        "canton",
+        "mun",
+    ],
     &["parish", "parroquia", "ward", "localidad", "comuna", "par"],
     &["centre", "center", "centro", "recinto", "polling_place"],
 ];
-const LONG_CANDIDATE: &[&str] = &["candidate", "candidato", "candidate_name", "party", "partido", "lista", "list"];
+const LONG_CANDIDATE: &[&str] = &[
+    "candidate",
+    "candidato",
+    "candidate_name",
+    "party",
+    "partido",
+    "lista",
+    "list",
+];
 const LONG_VOTES: &[&str] = &["votes", "votos", "vote_count", "count"];
 
 /// A header reduced to lowercase ASCII words joined by `_` (accents dropped).
@@ -64,7 +147,19 @@ pub fn normalise(header: &str) -> String {
 
 /// Names that hold codes, identifiers or coordinates, never votes.
 fn looks_like_code(norm: &str) -> bool {
-    const EXACT: &[&str] = &["lat", "lon", "lng", "latitude", "longitude", "x", "y", "year", "ano", "url", "zip"];
+    const EXACT: &[&str] = &[
+        "lat",
+        "lon",
+        "lng",
+        "latitude",
+        "longitude",
+        "x",
+        "y",
+        "year",
+        "ano",
+        "url",
+        "zip",
+    ];
     const PREFIX: &[&str] = &["cod", "code", "id_", "num", "no_", "nr", "codigo", "numero"];
     const SUFFIX: &[&str] = &["_id", "_code", "_cod", "_no", "_nr", "_number"];
     EXACT.contains(&norm)
@@ -74,14 +169,24 @@ fn looks_like_code(norm: &str) -> bool {
 
 /// Infer a mapping for a dataset from its header and sample rows.
 /// Returns the mapping and notes saying what was inferred and how.
-pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyhow::Result<(Mapping, Vec<String>)> {
+pub fn infer(
+    dataset: &str,
+    headers: &[String],
+    sample: &[Vec<String>],
+) -> anyhow::Result<(Mapping, Vec<String>)> {
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let mut used = vec![false; headers.len()];
     let mut notes = Vec::new();
     let hint = format!("write a mapping file {dataset}.mapping.toml beside the data (see README.md, \"Mapping files\")");
 
-    let role = |names: &[&str], what: &str, toml_key: &str, used: &mut Vec<bool>| -> anyhow::Result<Option<usize>> {
-        let hits: Vec<usize> = (0..headers.len()).filter(|&i| !used[i] && names.contains(&norm[i].as_str())).collect();
+    let role = |names: &[&str],
+                what: &str,
+                toml_key: &str,
+                used: &mut Vec<bool>|
+     -> anyhow::Result<Option<usize>> {
+        let hits: Vec<usize> = (0..headers.len())
+            .filter(|&i| !used[i] && names.contains(&norm[i].as_str()))
+            .collect();
         match hits.as_slice() {
             [] => Ok(None),
             [i] => {
@@ -99,16 +204,35 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
         }
     };
 
-    let long_candidate = role(LONG_CANDIDATE, "candidate names", "[long] candidate_column", &mut used)?;
-    let long_votes = if long_candidate.is_some() { role(LONG_VOTES, "votes", "[long] votes_column", &mut used)? } else { None };
-    let registered = role(REGISTERED, "registered voters", "[counts] registered", &mut used)?;
+    let long_candidate = role(
+        LONG_CANDIDATE,
+        "candidate names",
+        "[long] candidate_column",
+        &mut used,
+    )?;
+    let long_votes = if long_candidate.is_some() {
+        role(LONG_VOTES, "votes", "[long] votes_column", &mut used)?
+    } else {
+        None
+    };
+    let registered = role(
+        REGISTERED,
+        "registered voters",
+        "[counts] registered",
+        &mut used,
+    )?;
     let ballots = role(BALLOTS, "ballots cast", "[counts] ballots_cast", &mut used)?;
     let valid = role(VALID, "valid votes", "[counts] valid", &mut used)?;
     let null = role(NULL, "null (invalid) ballots", "[counts] null", &mut used)?;
     let blank = role(BLANK, "blank ballots", "[counts] blank", &mut used)?;
     let mut regions = Vec::new();
     for (depth, names) in REGION_LEVELS.iter().enumerate() {
-        if let Some(i) = role(names, &format!("region level {}", depth + 1), "[[regions]] column", &mut used)? {
+        if let Some(i) = role(
+            names,
+            &format!("region level {}", depth + 1),
+            "[[regions]] column",
+            &mut used,
+        )? {
             regions.push(i);
         }
     }
@@ -124,7 +248,13 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
     let mut key_cols = vec![key];
     let unique = |cols: &[usize]| {
         let mut seen = std::collections::HashSet::new();
-        sample.iter().all(|row| seen.insert(cols.iter().map(|&c| row.get(c).map(String::as_str).unwrap_or("")).collect::<Vec<_>>()))
+        sample.iter().all(|row| {
+            seen.insert(
+                cols.iter()
+                    .map(|&c| row.get(c).map(String::as_str).unwrap_or(""))
+                    .collect::<Vec<_>>(),
+            )
+        })
     };
     for &r in regions.iter().rev() {
         if unique(&key_cols) {
@@ -149,11 +279,20 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
         blank: col(blank),
     };
     let mut mapping = Mapping {
-        dataset: DatasetSection { name: Some(dataset.to_string()), files: vec![], layout: Layout::Wide },
-        station: StationSection { key: key_cols.iter().map(|&c| headers[c].clone()).collect() },
+        dataset: DatasetSection {
+            name: Some(dataset.to_string()),
+            files: vec![],
+            layout: Layout::Wide,
+        },
+        station: StationSection {
+            key: key_cols.iter().map(|&c| headers[c].clone()).collect(),
+        },
         regions: regions
             .iter()
-            .map(|&i| RegionLevel { column: headers[i].clone(), level: None })
+            .map(|&i| RegionLevel {
+                column: headers[i].clone(),
+                level: None,
+            })
             .collect(),
         counts,
         ..Default::default()
@@ -169,10 +308,18 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
             votes_column: headers[votes].clone(),
             names: Default::default(),
         });
-        notes.push(format!("long layout: candidate names in {:?}, votes in {:?}", headers[cand], headers[votes]));
+        notes.push(format!(
+            "long layout: candidate names in {:?}, votes in {:?}",
+            headers[cand], headers[votes]
+        ));
     } else {
         let candidates: Vec<usize> = (0..headers.len())
-            .filter(|&i| !used[i] && !key_cols.contains(&i) && !looks_like_code(&norm[i]) && !headers[i].is_empty())
+            .filter(|&i| {
+                !used[i]
+                    && !key_cols.contains(&i)
+                    && !looks_like_code(&norm[i])
+                    && !headers[i].is_empty()
+            })
             .filter(|&i| {
                 let mut any = false;
                 let all = sample.iter().all(|row| match row.get(i).map(|v| v.trim()) {
@@ -192,12 +339,18 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
             let mismatches = sample
                 .iter()
                 .filter(|row| {
-                    let total: u64 = candidates.iter().filter_map(|&c| parse_count(&row[c], None).ok()).sum();
+                    let total: u64 = candidates
+                        .iter()
+                        .filter_map(|&c| parse_count(&row[c], None).ok())
+                        .sum();
                     parse_count(&row[v], None).is_ok_and(|valid| valid != total)
                 })
                 .count();
             if mismatches * 2 > sample.len() {
-                let cols: Vec<String> = candidates.iter().map(|&i| format!("{:?}", headers[i])).collect();
+                let cols: Vec<String> = candidates
+                    .iter()
+                    .map(|&i| format!("{:?}", headers[i]))
+                    .collect();
                 bail!(
                     "the columns that look like candidates ({}) do not add up to {:?} in {mismatches} of the first {} rows; {hint} listing the candidate columns as [[candidates]] column = \"...\"",
                     cols.join(", "),
@@ -208,7 +361,10 @@ pub fn infer(dataset: &str, headers: &[String], sample: &[Vec<String>]) -> anyho
         }
         mapping.candidates = candidates
             .iter()
-            .map(|&i| CandidateColumn { column: headers[i].clone(), name: None })
+            .map(|&i| CandidateColumn {
+                column: headers[i].clone(),
+                name: None,
+            })
             .collect();
     }
     notes.insert(
@@ -242,24 +398,63 @@ mod tests {
 
     #[test]
     fn infers_the_venezuelan_layout() {
-        let headers = strings(&["COD_EDO", "EDO", "MUN", "CENTRO", "MESA", "RE", "VOTOS_VALIDOS", "VOTOS_NULOS", "EG", "NM", "URL"]);
+        let headers = strings(&[
+            "COD_EDO",
+            "EDO",
+            "MUN",
+            "CENTRO",
+            "MESA",
+            "RE",
+            "VOTOS_VALIDOS",
+            "VOTOS_NULOS",
+            "EG",
+            "NM",
+            "URL",
+        ]);
         let sample = vec![
-            strings(&["1", "DC", "LIB", "101", "1", "666", "364", "0", "232", "132", "http://x"]),
-            strings(&["1", "DC", "LIB", "101", "2", "673", "372", "0", "260", "112", "http://y"]),
-            strings(&["1", "DC", "LIB", "102", "1", "500", "300", "1", "200", "100", "http://z"]),
+            strings(&[
+                "1", "DC", "LIB", "101", "1", "666", "364", "0", "232", "132", "http://x",
+            ]),
+            strings(&[
+                "1", "DC", "LIB", "101", "2", "673", "372", "0", "260", "112", "http://y",
+            ]),
+            strings(&[
+                "1", "DC", "LIB", "102", "1", "500", "300", "1", "200", "100", "http://z",
+            ]),
         ];
         let (m, notes) = infer("ve", &headers, &sample).unwrap();
         assert_eq!(m.station.key, vec!["CENTRO", "MESA"]);
-        assert_eq!(m.regions.iter().map(|r| r.column.as_str()).collect::<Vec<_>>(), vec!["EDO", "MUN", "CENTRO"]);
+        assert_eq!(
+            m.regions
+                .iter()
+                .map(|r| r.column.as_str())
+                .collect::<Vec<_>>(),
+            vec!["EDO", "MUN", "CENTRO"]
+        );
         assert_eq!(m.counts.registered, Some(ColumnSum::One("RE".into())));
-        assert_eq!(m.candidates.iter().map(|c| c.column.as_str()).collect::<Vec<_>>(), vec!["EG", "NM"]);
+        assert_eq!(
+            m.candidates
+                .iter()
+                .map(|c| c.column.as_str())
+                .collect::<Vec<_>>(),
+            vec!["EG", "NM"]
+        );
         assert!(notes[0].contains("inferred"));
     }
 
     #[test]
     fn infers_spanish_long_layout() {
-        let headers = strings(&["estado", "mesa", "electores_inscritos", "candidato", "votos"]);
-        let sample = vec![strings(&["A", "1", "100", "Ana", "40"]), strings(&["A", "1", "100", "Bea", "30"])];
+        let headers = strings(&[
+            "estado",
+            "mesa",
+            "electores_inscritos",
+            "candidato",
+            "votos",
+        ]);
+        let sample = vec![
+            strings(&["A", "1", "100", "Ana", "40"]),
+            strings(&["A", "1", "100", "Bea", "30"]),
+        ];
         let (m, _) = infer("x", &headers, &sample).unwrap();
         assert_eq!(m.dataset.layout, Layout::Long);
         assert_eq!(m.long.unwrap().votes_column, "votos");
@@ -271,14 +466,19 @@ mod tests {
         let err = infer("d", &headers, &[]).unwrap_err().to_string();
         assert!(err.contains("[counts] valid = \"valid\""), "{err}");
         let headers = strings(&["region", "a", "b"]);
-        let err = infer("d", &headers, &[strings(&["x", "1", "2"])]).unwrap_err().to_string();
+        let err = infer("d", &headers, &[strings(&["x", "1", "2"])])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("[station] key"), "{err}");
     }
 
     #[test]
     fn candidates_that_do_not_add_up_stop_inference() {
         let headers = strings(&["station_id", "valid", "a", "b"]);
-        let sample = vec![strings(&["1", "10", "3", "4"]), strings(&["2", "10", "5", "5"])];
+        let sample = vec![
+            strings(&["1", "10", "3", "4"]),
+            strings(&["2", "10", "5", "4"]),
+        ];
         let err = infer("d", &headers, &sample).unwrap_err().to_string();
         assert!(err.contains("do not add up"), "{err}");
     }

@@ -362,7 +362,18 @@ ballots_within_registered = "exclude"
         assert_eq!(back, m);
         assert_eq!(
             m.used_columns(),
-            vec!["CENTRO", "MESA", "EDO", "RE", "A", "B", "VOTOS_VALIDOS", "VOTOS_NULOS", "EG", "NM"]
+            vec![
+                "CENTRO",
+                "MESA",
+                "EDO",
+                "RE",
+                "A",
+                "B",
+                "VOTOS_VALIDOS",
+                "VOTOS_NULOS",
+                "EG",
+                "NM"
+            ]
         );
     }
 

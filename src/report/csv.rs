@@ -18,7 +18,12 @@ pub fn safe_cell(s: &str) -> String {
 }
 
 fn file_name(report: &Report<'_>, file: u32) -> String {
-    report.ledger.inputs.get(file as usize).map(|i| i.path.clone()).unwrap_or_default()
+    report
+        .ledger
+        .inputs
+        .get(file as usize)
+        .map(|i| i.path.clone())
+        .unwrap_or_default()
 }
 
 pub fn excluded_rows(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {

@@ -9,8 +9,14 @@ pub enum Block {
     Heading(u8, String),
     Paragraph(String),
     List(Vec<String>),
-    Table { header: Vec<String>, rows: Vec<Vec<String>> },
-    Figure { path: String, caption: String },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    Figure {
+        path: String,
+        caption: String,
+    },
     Code(String),
 }
 
@@ -20,7 +26,11 @@ pub struct Document {
 }
 
 fn pct(x: u64, total: u64) -> String {
-    if total == 0 { "n/a".into() } else { format!("{:.2} %", 100.0 * x as f64 / total as f64) }
+    if total == 0 {
+        "n/a".into()
+    } else {
+        format!("{:.2} %", 100.0 * x as f64 / total as f64)
+    }
 }
 
 fn verdict_text(v: Verdict) -> &'static str {
@@ -37,7 +47,12 @@ pub fn build(r: &Report<'_>) -> Document {
     let mt = super::json::multiple_testing(r);
     b.push(Block::Paragraph(format!(
         "{} {} · results schema {} · seed {} · {} replicates · FDR level {}",
-        TOOL.name, TOOL.version, super::json::SCHEMA_VERSION, r.options.params.seed, r.options.params.replicates, r.options.params.alpha
+        TOOL.name,
+        TOOL.version,
+        super::json::SCHEMA_VERSION,
+        r.options.params.seed,
+        r.options.params.replicates,
+        r.options.params.alpha
     )));
 
     b.push(Block::Heading(2, "Summary".into()));
@@ -49,13 +64,21 @@ pub fn build(r: &Report<'_>) -> Document {
         fmt_int(l.flags.len() as u64)
     )];
     if let Some(t) = r.totals.turnout {
-        summary.push(format!("Turnout (ballots cast / registered voters): {:.2} %.", 100.0 * t));
+        summary.push(format!(
+            "Turnout (ballots cast / registered voters): {:.2} %.",
+            100.0 * t
+        ));
     }
     let mut by_votes: Vec<(&String, &u64)> = r.totals.candidates.iter().collect();
     by_votes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     summary.push(format!(
         "Leading candidates (share of valid votes): {}.",
-        by_votes.iter().take(3).map(|(n, v)| format!("{n} {}", pct(**v, r.totals.valid))).collect::<Vec<_>>().join(", ")
+        by_votes
+            .iter()
+            .take(3)
+            .map(|(n, v)| format!("{n} {}", pct(**v, r.totals.valid)))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     summary.push(format!(
         "{} findings were tested; {} deviate from their null expectation after Benjamini–Hochberg control of the false-discovery rate at {}; {} tests were not applicable to these data.",
@@ -68,7 +91,11 @@ pub fn build(r: &Report<'_>) -> Document {
     ));
     b.push(Block::List(summary));
     b.push(Block::Paragraph("How to read this report: a deviation says that a number pattern is unlikely under honest counting as modelled here, by how much, and how often chance alone would produce it. It is not proof of fraud: strategic voting, regional heterogeneity, data entry and rounding conventions also move these statistics. Read the methods paragraph of each test.".into()));
-    let deviating: Vec<&Finding> = r.findings.iter().filter(|f| f.verdict == Verdict::Deviates).collect();
+    let deviating: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Deviates)
+        .collect();
     if !deviating.is_empty() {
         b.push(Block::Heading(3, "What deviates".into()));
         b.push(findings_table(&deviating));
@@ -82,7 +109,9 @@ pub fn build(r: &Report<'_>) -> Document {
         b.push(Block::Heading(3, format!("{} ({})", test.title, test.id)));
         b.push(Block::Paragraph(test.method.into()));
         b.push(Block::Paragraph(format!("References: {}", test.references)));
-        let (na, tested): (Vec<&Finding>, Vec<&Finding>) = mine.iter().partition(|f| f.verdict == Verdict::NotApplicable);
+        let (na, tested): (Vec<&Finding>, Vec<&Finding>) = mine
+            .iter()
+            .partition(|f| f.verdict == Verdict::NotApplicable);
         if !tested.is_empty() {
             b.push(findings_table(&tested));
         }
@@ -96,7 +125,10 @@ pub fn build(r: &Report<'_>) -> Document {
                         .find(|fig| path.ends_with(&format!("{}.png", fig.file_stem)))
                         .map(|fig| figure_caption(&fig.spec))
                         .unwrap_or_default();
-                    b.push(Block::Figure { path: path.clone(), caption });
+                    b.push(Block::Figure {
+                        path: path.clone(),
+                        caption,
+                    });
                 }
             }
         }
@@ -105,18 +137,35 @@ pub fn build(r: &Report<'_>) -> Document {
         }
         if !na.is_empty() {
             b.push(Block::Paragraph(format!("Not applicable ({}):", na.len())));
-            b.push(Block::List(na.iter().map(|f| format!("{} ({}): {}", f.subject, f.region_label(), f.reason.as_deref().unwrap_or(""))).collect()));
+            b.push(Block::List(
+                na.iter()
+                    .map(|f| {
+                        format!(
+                            "{} ({}): {}",
+                            f.subject,
+                            f.region_label(),
+                            f.reason.as_deref().unwrap_or("")
+                        )
+                    })
+                    .collect(),
+            ));
         }
     }
 
     b.push(Block::Heading(2, "Reproduce".into()));
     b.push(Block::Paragraph("Same input files (check the SHA-256 above), options and seed give byte-identical results.json and report.md:".into()));
-    let mut cmd = format!("analyze --input {} --seed {} --replicates {} --alpha {}", r.options.input, r.options.params.seed, r.options.params.replicates, r.options.params.alpha);
+    let mut cmd = format!(
+        "analyze --input {} --seed {} --replicates {} --alpha {}",
+        r.options.input, r.options.params.seed, r.options.params.replicates, r.options.params.alpha
+    );
     if let Some(m) = &r.options.mapping {
         cmd.push_str(&format!(" --mapping {m}"));
     }
     b.push(Block::Code(cmd));
-    Document { title: format!("Election forensics report: {}", r.dataset), blocks: b }
+    Document {
+        title: format!("Election forensics report: {}", r.dataset),
+        blocks: b,
+    }
 }
 
 fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
@@ -128,7 +177,19 @@ fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
 
 fn findings_table(findings: &[&Finding]) -> Block {
     Block::Table {
-        header: ["test", "subject", "region", "n", "statistic", "effect size", "p", "q (BH)", "verdict"].map(String::from).to_vec(),
+        header: [
+            "test",
+            "subject",
+            "region",
+            "n",
+            "statistic",
+            "effect size",
+            "p",
+            "q (BH)",
+            "verdict",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: findings
             .iter()
             .map(|f| {
@@ -137,8 +198,14 @@ fn findings_table(findings: &[&Finding]) -> Block {
                     f.subject.clone(),
                     f.region_label(),
                     fmt_int(f.n),
-                    f.statistic.as_ref().map(|s| format!("{} = {:.2}", s.name, s.value)).unwrap_or_default(),
-                    f.effect_size.as_ref().map(|s| format!("{} = {:.4}", s.name, s.value)).unwrap_or_default(),
+                    f.statistic
+                        .as_ref()
+                        .map(|s| format!("{} = {:.2}", s.name, s.value))
+                        .unwrap_or_default(),
+                    f.effect_size
+                        .as_ref()
+                        .map(|s| format!("{} = {:.4}", s.name, s.value))
+                        .unwrap_or_default(),
                     f.p_value.map(fmt_p).unwrap_or_default(),
                     f.q_value.map(fmt_p).unwrap_or_default(),
                     verdict_text(f.verdict).to_string(),
@@ -152,8 +219,22 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     let l = &r.ledger;
     b.push(Block::Heading(2, "Data".into()));
     b.push(Block::Table {
-        header: ["file", "format", "encoding", "rows read", "SHA-256"].map(String::from).to_vec(),
-        rows: l.inputs.iter().map(|i| vec![i.path.clone(), i.format.clone(), i.encoding.clone(), fmt_int(i.rows_read), i.sha256.clone()]).collect(),
+        header: ["file", "format", "encoding", "rows read", "SHA-256"]
+            .map(String::from)
+            .to_vec(),
+        rows: l
+            .inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    i.path.clone(),
+                    i.format.clone(),
+                    i.encoding.clone(),
+                    fmt_int(i.rows_read),
+                    i.sha256.clone(),
+                ]
+            })
+            .collect(),
     });
     b.push(Block::Paragraph(match r.mapping.source {
         "inferred" => "Mapping: inferred from the column names (no mapping file). It is saved as mapping.toml next to this report: check it, save it beside the data as <dataset>.mapping.toml, edit and rerun.".to_string(),
@@ -164,7 +245,11 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     }
     b.push(Block::Table {
         header: vec!["field".into(), "how it is obtained".into()],
-        rows: r.derivations.iter().map(|d| vec![d.field.to_string(), d.how.clone()]).collect(),
+        rows: r
+            .derivations
+            .iter()
+            .map(|d| vec![d.field.to_string(), d.how.clone()])
+            .collect(),
     });
     b.push(Block::Heading(3, "Every row accounted for".into()));
     b.push(Block::Paragraph(format!(
@@ -192,11 +277,26 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     }
     let flags = l.flag_counts();
     if flags.is_empty() {
-        b.push(Block::Paragraph("No analysed station failed a consistency check.".into()));
+        b.push(Block::Paragraph(
+            "No analysed station failed a consistency check.".into(),
+        ));
     } else {
         b.push(Block::Table {
-            header: vec!["kept but flagged".into(), "stations".into(), "meaning".into()],
-            rows: flags.iter().map(|f| vec![f.check.to_string(), fmt_int(f.stations), f.explanation.to_string()]).collect(),
+            header: vec![
+                "kept but flagged".into(),
+                "stations".into(),
+                "meaning".into(),
+            ],
+            rows: flags
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.check.to_string(),
+                        fmt_int(f.stations),
+                        f.explanation.to_string(),
+                    ]
+                })
+                .collect(),
         });
         b.push(Block::Paragraph("Flagged stations stay in the analysis (inconsistencies are forensic signals, not noise) and are listed in flagged_stations.csv.".into()));
     }
@@ -205,7 +305,13 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     let mut rows = vec![
         vec!["stations".into(), fmt_int(t.stations), String::new()],
         vec!["registered voters".into(), opt(t.registered), String::new()],
-        vec!["ballots cast".into(), fmt_int(t.ballots_cast), t.registered.map(|reg| pct(t.ballots_cast, reg)).unwrap_or_default()],
+        vec![
+            "ballots cast".into(),
+            fmt_int(t.ballots_cast),
+            t.registered
+                .map(|reg| pct(t.ballots_cast, reg))
+                .unwrap_or_default(),
+        ],
         vec!["valid votes".into(), fmt_int(t.valid), String::new()],
         vec!["null".into(), opt(t.null), String::new()],
         vec!["blank".into(), opt(t.blank), String::new()],
@@ -215,5 +321,12 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
         rows.push(vec![c.name.clone(), fmt_int(v), pct(v, t.valid)]);
     }
     b.push(Block::Heading(3, "Totals".into()));
-    b.push(Block::Table { header: vec!["".into(), "total".into(), "share (turnout; of valid votes)".into()], rows });
+    b.push(Block::Table {
+        header: vec![
+            "".into(),
+            "total".into(),
+            "share (turnout; of valid votes)".into(),
+        ],
+        rows,
+    });
 }

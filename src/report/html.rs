@@ -38,7 +38,9 @@ pub fn render(doc: &Document, dir: &Path) -> anyhow::Result<String> {
     );
     for block in &doc.blocks {
         match block {
-            Block::Heading(level, text) => out.push_str(&format!("<h{level}>{}</h{level}>\n", escape(text))),
+            Block::Heading(level, text) => {
+                out.push_str(&format!("<h{level}>{}</h{level}>\n", escape(text)))
+            }
             Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>\n", escape(text))),
             Block::List(items) => {
                 out.push_str("<ul>\n");
@@ -63,7 +65,8 @@ pub fn render(doc: &Document, dir: &Path) -> anyhow::Result<String> {
                 out.push_str("</tbody>\n</table>\n");
             }
             Block::Figure { path, caption } => {
-                let bytes = std::fs::read(dir.join(path)).with_context(|| format!("cannot embed figure {path}"))?;
+                let bytes = std::fs::read(dir.join(path))
+                    .with_context(|| format!("cannot embed figure {path}"))?;
                 let data = base64::engine::general_purpose::STANDARD.encode(bytes);
                 out.push_str(&format!(
                     "<figure><img alt=\"{}\" src=\"data:image/png;base64,{data}\"><figcaption>{}</figcaption></figure>\n",
@@ -71,7 +74,9 @@ pub fn render(doc: &Document, dir: &Path) -> anyhow::Result<String> {
                     escape(caption)
                 ));
             }
-            Block::Code(text) => out.push_str(&format!("<pre><code>{}</code></pre>\n", escape(text))),
+            Block::Code(text) => {
+                out.push_str(&format!("<pre><code>{}</code></pre>\n", escape(text)))
+            }
         }
     }
     out.push_str("</body>\n</html>\n");
@@ -84,7 +89,10 @@ mod tests {
 
     #[test]
     fn script_names_render_as_text() {
-        let doc = Document { title: "<script>alert(1)</script>".into(), blocks: vec![Block::Paragraph("a & \"b\"".into())] };
+        let doc = Document {
+            title: "<script>alert(1)</script>".into(),
+            blocks: vec![Block::Paragraph("a & \"b\"".into())],
+        };
         let html = render(&doc, Path::new(".")).unwrap();
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!html.contains("<script>"));

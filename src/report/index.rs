@@ -18,7 +18,10 @@ pub struct IndexEntry {
 }
 
 pub fn write(output: &Path, entries: &[IndexEntry], ignored: &[String]) -> anyhow::Result<()> {
-    let mut s = format!("# Election forensics: datasets\n\n{} {}\n\n", TOOL.name, TOOL.version);
+    let mut s = format!(
+        "# Election forensics: datasets\n\n{} {}\n\n",
+        TOOL.name, TOOL.version
+    );
     s.push_str("| dataset | stations analysed | rows read | rows excluded | stations flagged | findings deviating / tested | report |\n|---|---|---|---|---|---|---|\n");
     for e in entries {
         s.push_str(&format!(
@@ -35,7 +38,9 @@ pub fn write(output: &Path, entries: &[IndexEntry], ignored: &[String]) -> anyho
         ));
     }
     if !ignored.is_empty() {
-        s.push_str("\nFiles in the input folder that are not tally data or mappings (ignored):\n\n");
+        s.push_str(
+            "\nFiles in the input folder that are not tally data or mappings (ignored):\n\n",
+        );
         for f in ignored {
             s.push_str(&format!("- {}\n", escape(f)));
         }

@@ -55,7 +55,11 @@ pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
         method: "benjamini_hochberg",
         scope: "all findings of this dataset that have a p-value",
         alpha: report.options.params.alpha,
-        findings_tested: report.findings.iter().filter(|f| f.q_value.is_some()).count(),
+        findings_tested: report
+            .findings
+            .iter()
+            .filter(|f| f.q_value.is_some())
+            .count(),
         findings_deviating: count(Verdict::Deviates),
         findings_not_applicable: count(Verdict::NotApplicable),
     }

@@ -9,7 +9,10 @@ pub fn escape(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         // An underscore inside a word (snake_case) cannot start emphasis in GFM: keep it readable.
-        let inside_word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        let inside_word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         if c == '_' && inside_word(i.checked_sub(1)) && inside_word(Some(i + 1)) {
             out.push(c);
             continue;
@@ -30,9 +33,11 @@ pub fn render(doc: &Document) -> String {
     let mut out = format!("# {}\n\n", escape(&doc.title));
     for block in &doc.blocks {
         match block {
-            Block::Heading(level, text) => {
-                out.push_str(&format!("{} {}\n\n", "#".repeat(*level as usize), escape(text)))
-            }
+            Block::Heading(level, text) => out.push_str(&format!(
+                "{} {}\n\n",
+                "#".repeat(*level as usize),
+                escape(text)
+            )),
             Block::Paragraph(text) => out.push_str(&format!("{}\n\n", escape(text))),
             Block::List(items) => {
                 for item in items {
@@ -41,7 +46,16 @@ pub fn render(doc: &Document) -> String {
                 out.push('\n');
             }
             Block::Table { header, rows } => {
-                let row = |cells: &[String]| format!("| {} |\n", cells.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+                let row = |cells: &[String]| {
+                    format!(
+                        "| {} |\n",
+                        cells
+                            .iter()
+                            .map(|c| escape(c))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    )
+                };
                 out.push_str(&row(header));
                 out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
                 for r in rows {
@@ -49,10 +63,15 @@ pub fn render(doc: &Document) -> String {
                 }
                 out.push('\n');
             }
-            Block::Figure { path, caption } => {
-                out.push_str(&format!("![{}]({})\n\n*{}*\n\n", escape(caption), path, escape(caption)))
+            Block::Figure { path, caption } => out.push_str(&format!(
+                "![{}]({})\n\n*{}*\n\n",
+                escape(caption),
+                path,
+                escape(caption)
+            )),
+            Block::Code(text) => {
+                out.push_str(&format!("```\n{}\n```\n\n", text.replace("```", "'''")))
             }
-            Block::Code(text) => out.push_str(&format!("```\n{}\n```\n\n", text.replace("```", "'''"))),
         }
     }
     out
@@ -70,7 +89,10 @@ mod tests {
         assert_eq!(escape("cand_a _x_"), "cand_a \\_x\\_");
         let doc = Document {
             title: "t".into(),
-            blocks: vec![Block::Table { header: vec!["name".into()], rows: vec![vec!["A|B\nC".into()]] }],
+            blocks: vec![Block::Table {
+                header: vec!["name".into()],
+                rows: vec![vec!["A|B\nC".into()]],
+            }],
         };
         assert!(render(&doc).contains("| A\\|B C |"));
     }

@@ -33,7 +33,10 @@ pub struct ToolInfo {
     pub version: &'static str,
 }
 
-pub const TOOL: ToolInfo = ToolInfo { name: "election-forensics", version: env!("CARGO_PKG_VERSION") };
+pub const TOOL: ToolInfo = ToolInfo {
+    name: "election-forensics",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 /// Options that shape results (recorded for reproduction; the output folder is not among them).
 #[derive(Debug, Clone, Serialize)]
@@ -98,7 +101,8 @@ pub fn fmt_int(n: u64) -> String {
 
 /// Write one dataset's outputs under `output/<dataset>` atomically. Returns the final folder.
 pub fn write_dataset(report: &Report<'_>, output: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(output).with_context(|| format!("cannot create output folder {}", output.display()))?;
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create output folder {}", output.display()))?;
     let folder = safe_name(&report.dataset);
     let final_dir = output.join(&folder);
     let tmp = output.join(format!(".tmp-{folder}-{}", std::process::id()));
@@ -113,9 +117,11 @@ pub fn write_dataset(report: &Report<'_>, output: &Path) -> anyhow::Result<PathB
     }
     let old = output.join(format!(".old-{folder}-{}", std::process::id()));
     if final_dir.exists() {
-        std::fs::rename(&final_dir, &old).with_context(|| format!("cannot replace {}", final_dir.display()))?;
+        std::fs::rename(&final_dir, &old)
+            .with_context(|| format!("cannot replace {}", final_dir.display()))?;
     }
-    std::fs::rename(&tmp, &final_dir).with_context(|| format!("cannot move results into {}", final_dir.display()))?;
+    std::fs::rename(&tmp, &final_dir)
+        .with_context(|| format!("cannot move results into {}", final_dir.display()))?;
     if old.exists() {
         let _ = std::fs::remove_dir_all(&old);
     }
@@ -127,7 +133,13 @@ pub fn write_dataset(report: &Report<'_>, output: &Path) -> anyhow::Result<PathB
 pub fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect::<String>()
         .trim_start_matches('.')
         .chars()
@@ -144,7 +156,12 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     report
         .figures
         .par_iter()
-        .map(|f| crate::plot::render_png(&f.spec, &dir.join("figures").join(format!("{}.png", f.file_stem))))
+        .map(|f| {
+            crate::plot::render_png(
+                &f.spec,
+                &dir.join("figures").join(format!("{}.png", f.file_stem)),
+            )
+        })
         .collect::<anyhow::Result<Vec<()>>>()?;
     std::fs::write(dir.join("results.json"), json::render(report)?)?;
     let doc = document::build(report);
@@ -152,8 +169,14 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
     std::fs::write(dir.join("mapping.toml"), mapping_text(report)?)?;
     std::fs::write(dir.join("excluded_rows.csv"), csv::excluded_rows(report)?)?;
-    std::fs::write(dir.join("flagged_stations.csv"), csv::flagged_stations(report)?)?;
-    let mut frame = report.tally.to_frame().context("cannot build the station table")?;
+    std::fs::write(
+        dir.join("flagged_stations.csv"),
+        csv::flagged_stations(report)?,
+    )?;
+    let mut frame = report
+        .tally
+        .to_frame()
+        .context("cannot build the station table")?;
     let file = std::fs::File::create(dir.join("stations.parquet"))?;
     polars::prelude::ParquetWriter::new(file)
         .finish(&mut frame)

@@ -35,7 +35,11 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
 
 /// Compare observed counts with expected proportions (which must sum to 1).
 pub fn fit(observed: &[u64], expected: &[f64]) -> Fit {
-    assert_eq!(observed.len(), expected.len(), "one expected proportion per category");
+    assert_eq!(
+        observed.len(),
+        expected.len(),
+        "one expected proportion per category"
+    );
     let n: u64 = observed.iter().sum();
     let nf = n as f64;
     let (mut chi, mut g, mut mad) = (0.0, 0.0, 0.0);
@@ -88,14 +92,36 @@ mod tests {
     fn venezuela_gonzalez_last_digits_match_scipy() {
         // scipy 1.x: chisquare([2493,2389,2496,2461,2458,2432,2497,2453,2354,2472])
         // -> statistic 8.2066925117, pvalue 0.5134584321; methods.md §7.2 prints 8.21, p = 0.51.
-        let f = fit(&[2493, 2389, 2496, 2461, 2458, 2432, 2497, 2453, 2354, 2472], &[0.1; 10]);
+        let f = fit(
+            &[2493, 2389, 2496, 2461, 2458, 2432, 2497, 2453, 2354, 2472],
+            &[0.1; 10],
+        );
         assert_eq!(f.n, 24505);
-        assert!((f.chi_square - 8.2066925117).abs() < 1e-9, "{}", f.chi_square);
-        assert!((f.p_chi_square - 0.5134584321).abs() < 1e-8, "{}", f.p_chi_square);
-        let f = fit(&[2490, 2518, 2421, 2480, 2511, 2387, 2430, 2387, 2382, 2496], &[0.1; 10]);
+        assert!(
+            (f.chi_square - 8.2066925117).abs() < 1e-9,
+            "{}",
+            f.chi_square
+        );
+        assert!(
+            (f.p_chi_square - 0.5134584321).abs() < 1e-8,
+            "{}",
+            f.p_chi_square
+        );
+        let f = fit(
+            &[2490, 2518, 2421, 2480, 2511, 2387, 2430, 2387, 2382, 2496],
+            &[0.1; 10],
+        );
         // scipy: chisquare([2490,2518,...,2496]) -> 10.9230266917, p 0.2810220091.
-        assert!((f.chi_square - 10.9230266917).abs() < 1e-9, "{}", f.chi_square);
-        assert!((f.p_chi_square - 0.2810220091).abs() < 1e-8, "{}", f.p_chi_square);
+        assert!(
+            (f.chi_square - 10.9230266917).abs() < 1e-9,
+            "{}",
+            f.chi_square
+        );
+        assert!(
+            (f.p_chi_square - 0.2810220091).abs() < 1e-8,
+            "{}",
+            f.p_chi_square
+        );
     }
 
     #[test]

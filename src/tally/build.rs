@@ -46,8 +46,19 @@ impl StationRecord {
     /// Same numbers and region (the rows may differ).
     fn same_content(&self, other: &StationRecord) -> bool {
         self.region_path == other.region_path
-            && (self.registered, self.ballots, self.valid, self.null, self.blank)
-                == (other.registered, other.ballots, other.valid, other.null, other.blank)
+            && (
+                self.registered,
+                self.ballots,
+                self.valid,
+                self.null,
+                self.blank,
+            ) == (
+                other.registered,
+                other.ballots,
+                other.valid,
+                other.null,
+                other.blank,
+            )
             && self.votes == other.votes
     }
 }
@@ -75,9 +86,19 @@ pub(super) struct RowParser<'m> {
 impl<'m> RowParser<'m> {
     fn new(mapping: &'m Mapping) -> RowParser<'m> {
         let mut nulls: Vec<String> = DEFAULT_NULL_MARKERS.iter().map(|s| s.to_string()).collect();
-        nulls.extend(mapping.format.null_values.iter().map(|s| s.trim().to_string()));
+        nulls.extend(
+            mapping
+                .format
+                .null_values
+                .iter()
+                .map(|s| s.trim().to_string()),
+        );
         RowParser {
-            thousands: mapping.format.thousands_separator.as_ref().and_then(|s| s.chars().next()),
+            thousands: mapping
+                .format
+                .thousands_separator
+                .as_ref()
+                .and_then(|s| s.chars().next()),
             nulls,
             mapping,
         }
@@ -88,20 +109,48 @@ impl<'m> RowParser<'m> {
         let idx = |name: &str| table.column_index(name);
         let sum = |s: &Option<ColumnSum>| -> anyhow::Result<Option<Vec<(usize, String)>>> {
             s.as_ref()
-                .map(|s| s.columns().into_iter().map(|c| Ok((idx(c)?, c.to_string()))).collect())
+                .map(|s| {
+                    s.columns()
+                        .into_iter()
+                        .map(|c| Ok((idx(c)?, c.to_string())))
+                        .collect()
+                })
                 .transpose()
         };
         let c = &m.counts;
         Ok(Columns {
-            key: m.station.key.iter().map(|k| idx(k)).collect::<anyhow::Result<_>>()?,
-            regions: m.regions.iter().map(|r| idx(&r.column)).collect::<anyhow::Result<_>>()?,
-            counts: [sum(&c.registered)?, sum(&c.ballots_cast)?, sum(&c.valid)?, sum(&c.null)?, sum(&c.blank)?],
-            candidates: m.candidates.iter().map(|c| idx(&c.column)).collect::<anyhow::Result<_>>()?,
+            key: m
+                .station
+                .key
+                .iter()
+                .map(|k| idx(k))
+                .collect::<anyhow::Result<_>>()?,
+            regions: m
+                .regions
+                .iter()
+                .map(|r| idx(&r.column))
+                .collect::<anyhow::Result<_>>()?,
+            counts: [
+                sum(&c.registered)?,
+                sum(&c.ballots_cast)?,
+                sum(&c.valid)?,
+                sum(&c.null)?,
+                sum(&c.blank)?,
+            ],
+            candidates: m
+                .candidates
+                .iter()
+                .map(|c| idx(&c.column))
+                .collect::<anyhow::Result<_>>()?,
             long: match &m.long {
                 Some(l) => Some((idx(&l.candidate_column)?, idx(&l.votes_column)?)),
                 None => None,
             },
-            rules: m.exclude.iter().map(|r| Ok((idx(&r.column)?, r))).collect::<anyhow::Result<_>>()?,
+            rules: m
+                .exclude
+                .iter()
+                .map(|r| Ok((idx(&r.column)?, r)))
+                .collect::<anyhow::Result<_>>()?,
             n_headers: table.headers.len(),
         })
     }
@@ -114,27 +163,58 @@ impl<'m> RowParser<'m> {
     pub fn count(&self, cells: &Cells<'_>, col: usize, name: &str) -> Result<u64, RowProblem> {
         let text = cells.get(col).unwrap_or("");
         if self.is_null(text) {
-            return Err((Reason::MissingValue, Some(name.into()), Some(text.into()), "empty or null marker".into()));
+            return Err((
+                Reason::MissingValue,
+                Some(name.into()),
+                Some(text.into()),
+                "empty or null marker".into(),
+            ));
         }
         parse_count(text, self.thousands).map_err(|e| match e {
-            CountError::Unparsable(why) => (Reason::UnparsableNumber, Some(name.into()), Some(text.into()), why.into()),
-            CountError::Negative(v) => (Reason::NegativeCount, Some(name.into()), Some(text.into()), format!("value {v}")),
+            CountError::Unparsable(why) => (
+                Reason::UnparsableNumber,
+                Some(name.into()),
+                Some(text.into()),
+                why.into(),
+            ),
+            CountError::Negative(v) => (
+                Reason::NegativeCount,
+                Some(name.into()),
+                Some(text.into()),
+                format!("value {v}"),
+            ),
         })
     }
 
-    fn sum(&self, cells: &Cells<'_>, cols: &Option<Vec<(usize, String)>>) -> Result<Option<u64>, RowProblem> {
+    fn sum(
+        &self,
+        cells: &Cells<'_>,
+        cols: &Option<Vec<(usize, String)>>,
+    ) -> Result<Option<u64>, RowProblem> {
         let Some(cols) = cols else { return Ok(None) };
         let mut total = 0u64;
         for (c, name) in cols {
-            total = total.checked_add(self.count(cells, *c, name)?).ok_or_else(|| {
-                (Reason::UnparsableNumber, Some(name.clone()), None, "sum of columns too large".to_string())
-            })?;
+            total = total
+                .checked_add(self.count(cells, *c, name)?)
+                .ok_or_else(|| {
+                    (
+                        Reason::UnparsableNumber,
+                        Some(name.clone()),
+                        None,
+                        "sum of columns too large".to_string(),
+                    )
+                })?;
         }
         Ok(Some(total))
     }
 
     /// Parse a row into a station record (votes empty in long layout).
-    pub fn parse(&self, cols: &Columns<'_>, cells: &Cells<'_>, at: RowRef) -> Result<StationRecord, RowProblem> {
+    pub fn parse(
+        &self,
+        cols: &Columns<'_>,
+        cells: &Cells<'_>,
+        at: RowRef,
+    ) -> Result<StationRecord, RowProblem> {
         if cells.all_blank() {
             return Err((Reason::EmptyRow, None, None, String::new()));
         }
@@ -148,14 +228,24 @@ impl<'m> RowParser<'m> {
         }
         for (c, rule) in &cols.rules {
             if rule.excludes(cells.get(*c).unwrap_or("")) {
-                return Err((Reason::ExcludedByRule, Some(rule.column.clone()), cells.get(*c).map(Into::into), rule.reason.clone()));
+                return Err((
+                    Reason::ExcludedByRule,
+                    Some(rule.column.clone()),
+                    cells.get(*c).map(Into::into),
+                    rule.reason.clone(),
+                ));
             }
         }
         let mut key_parts = Vec::with_capacity(cols.key.len());
         for (&c, name) in cols.key.iter().zip(&self.mapping.station.key) {
             let v = cells.get(c).unwrap_or("").trim();
             if self.is_null(v) {
-                return Err((Reason::MissingValue, Some(name.clone()), Some(v.into()), "empty station key".into()));
+                return Err((
+                    Reason::MissingValue,
+                    Some(name.clone()),
+                    Some(v.into()),
+                    "empty station key".into(),
+                ));
             }
             key_parts.push(v);
         }
@@ -164,7 +254,11 @@ impl<'m> RowParser<'m> {
             .iter()
             .map(|&c| {
                 let v = cells.get(c).unwrap_or("").trim();
-                if self.is_null(v) { "(missing)".to_string() } else { v.to_string() }
+                if self.is_null(v) {
+                    "(missing)".to_string()
+                } else {
+                    v.to_string()
+                }
             })
             .collect();
         let [registered, ballots, valid, null, blank] = &cols.counts;
@@ -189,7 +283,13 @@ impl<'m> RowParser<'m> {
 
 pub(super) fn exclusion(at: RowRef, problem: RowProblem) -> Exclusion {
     let (reason, column, text, detail) = problem;
-    Exclusion { reason, at, column, text, detail }
+    Exclusion {
+        reason,
+        at,
+        column,
+        text,
+        detail,
+    }
 }
 
 /// Build a tally from the dataset's tables (in file order) with a checked mapping.
@@ -203,19 +303,31 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         let mut rows_read = 0u64;
         table.for_each_row(|row, cells| {
             rows_read += 1;
-            let at = RowRef { file: file_idx as u32, row };
+            let at = RowRef {
+                file: file_idx as u32,
+                row,
+            };
             match parser.parse(&cols, cells, at) {
                 Err(problem) => ledger.exclusions.push(exclusion(at, problem)),
                 Ok(record) => match cols.long {
                     None => records.push(record),
                     Some((cand_col, votes_col)) => {
                         let candidate = cells.get(cand_col).unwrap_or("").trim().to_string();
-                        let votes_name = &mapping.long.as_ref().map(|l| l.votes_column.clone()).unwrap_or_default();
+                        let votes_name = &mapping
+                            .long
+                            .as_ref()
+                            .map(|l| l.votes_column.clone())
+                            .unwrap_or_default();
                         match parser.count(cells, votes_col, votes_name) {
                             Err(problem) => ledger.exclusions.push(exclusion(at, problem)),
                             Ok(_) if candidate.is_empty() => ledger.exclusions.push(exclusion(
                                 at,
-                                (Reason::MissingValue, mapping.long.as_ref().map(|l| l.candidate_column.clone()), Some(String::new()), "empty candidate name".into()),
+                                (
+                                    Reason::MissingValue,
+                                    mapping.long.as_ref().map(|l| l.candidate_column.clone()),
+                                    Some(String::new()),
+                                    "empty candidate name".into(),
+                                ),
                             )),
                             Ok(v) => long_rows.push((record, candidate, v)),
                         }
@@ -239,7 +351,11 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         records = recs;
         names
     } else {
-        mapping.candidates.iter().map(|c| (c.display_name().to_string(), c.column.clone())).collect()
+        mapping
+            .candidates
+            .iter()
+            .map(|c| (c.display_name().to_string(), c.column.clone()))
+            .collect()
     };
     let mut seen = std::collections::HashSet::new();
     for (display, _) in &candidates {
@@ -257,7 +373,11 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
             ledger.exclusions.first().map(|e| e.reason.as_str()).unwrap_or("no data rows")
         );
     }
-    Ok(Built { tally, ledger, notes })
+    Ok(Built {
+        tally,
+        ledger,
+        notes,
+    })
 }
 
 /// Remove duplicate keys, run checks, derive totals and code regions.
@@ -278,10 +398,19 @@ fn assemble(
                 first.insert(&r.key, i);
             }
             Some(&j) if r.same_content(&records[j]) && dropped[j].is_none() => {
-                dropped[i] = Some((Reason::DuplicateStationKey, format!("same as file {} row {}", records[j].at.file, records[j].at.row)));
+                dropped[i] = Some((
+                    Reason::DuplicateStationKey,
+                    format!(
+                        "same as file {} row {}",
+                        records[j].at.file, records[j].at.row
+                    ),
+                ));
             }
             Some(&j) => {
-                let why = format!("key {:?} also at file {} row {} with other numbers", r.key, records[j].at.file, records[j].at.row);
+                let why = format!(
+                    "key {:?} also at file {} row {} with other numbers",
+                    r.key, records[j].at.file, records[j].at.row
+                );
                 dropped[i] = Some((Reason::ConflictingStationKey, why.clone()));
                 dropped[j] = Some((Reason::ConflictingStationKey, why));
             }
@@ -294,7 +423,13 @@ fn assemble(
             None => kept.push(r),
             Some((reason, detail)) => {
                 for at in r.rows() {
-                    ledger.exclusions.push(Exclusion { reason, at, column: None, text: None, detail: detail.clone() });
+                    ledger.exclusions.push(Exclusion {
+                        reason,
+                        at,
+                        column: None,
+                        text: None,
+                        detail: detail.clone(),
+                    });
                 }
             }
         }
@@ -303,20 +438,33 @@ fn assemble(
     let derivations = checks::derivations(mapping, notes);
 
     let n = kept.len();
-    let mut tally = Tally { name: name.to_string(), ..Default::default() };
+    let mut tally = Tally {
+        name: name.to_string(),
+        ..Default::default()
+    };
     tally.regions = mapping
         .regions
         .iter()
-        .map(|r| RegionLevel { name: r.level_name().to_string(), codes: Vec::with_capacity(n), paths: vec![] })
+        .map(|r| RegionLevel {
+            name: r.level_name().to_string(),
+            codes: Vec::with_capacity(n),
+            paths: vec![],
+        })
         .collect();
-    let mut region_index: Vec<HashMap<Vec<String>, u32>> = vec![HashMap::new(); tally.regions.len()];
+    let mut region_index: Vec<HashMap<Vec<String>, u32>> =
+        vec![HashMap::new(); tally.regions.len()];
     let has = |f: fn(&StationRecord) -> Option<u64>| kept.first().is_some_and(|r| f(r).is_some());
     let (has_reg, has_null, has_blank) = (has(|r| r.registered), has(|r| r.null), has(|r| r.blank));
     let mut registered = Vec::with_capacity(if has_reg { n } else { 0 });
     let (mut null, mut blank) = (Vec::new(), Vec::new());
     let mut votes: Vec<Vec<u64>> = vec![Vec::with_capacity(n); candidates.len()];
     for r in kept {
-        for (depth, (level, index)) in tally.regions.iter_mut().zip(region_index.iter_mut()).enumerate() {
+        for (depth, (level, index)) in tally
+            .regions
+            .iter_mut()
+            .zip(region_index.iter_mut())
+            .enumerate()
+        {
             let path = &r.region_path[..=depth];
             let code = match index.get(path) {
                 Some(&code) => code,
@@ -330,7 +478,9 @@ fn assemble(
             level.codes.push(code);
         }
         let valid = r.valid.unwrap_or_else(|| r.votes.iter().sum());
-        let ballots = r.ballots.unwrap_or(valid + r.null.unwrap_or(0) + r.blank.unwrap_or(0));
+        let ballots = r
+            .ballots
+            .unwrap_or(valid + r.null.unwrap_or(0) + r.blank.unwrap_or(0));
         tally.station_keys.push(r.key);
         tally.sources.push(r.at);
         if has_reg {
@@ -354,7 +504,11 @@ fn assemble(
     tally.candidates = candidates
         .into_iter()
         .zip(votes)
-        .map(|((name, source), votes)| Candidate { name, source, votes })
+        .map(|((name, source), votes)| Candidate {
+            name,
+            source,
+            votes,
+        })
         .collect();
     tally.derivations = derivations;
     Ok(tally)

@@ -11,7 +11,11 @@ use super::Derivation;
 use crate::mapping::{Mapping, Policy};
 
 /// Run the checks; return the stations kept. Flags and exclusions go to the ledger.
-pub(super) fn apply(records: Vec<StationRecord>, mapping: &Mapping, ledger: &mut Ledger) -> Vec<StationRecord> {
+pub(super) fn apply(
+    records: Vec<StationRecord>,
+    mapping: &Mapping,
+    ledger: &mut Ledger,
+) -> Vec<StationRecord> {
     let policy = &mapping.checks;
     let mut kept = Vec::with_capacity(records.len());
     for r in records {
@@ -29,12 +33,23 @@ pub(super) fn apply(records: Vec<StationRecord>, mapping: &Mapping, ledger: &mut
         match excluding {
             Some((reason, detail)) => {
                 for at in r.rows() {
-                    ledger.exclusions.push(Exclusion { reason: *reason, at, column: None, text: None, detail: detail.clone() });
+                    ledger.exclusions.push(Exclusion {
+                        reason: *reason,
+                        at,
+                        column: None,
+                        text: None,
+                        detail: detail.clone(),
+                    });
                 }
             }
             None => {
                 for (check, detail) in failures {
-                    ledger.flags.push(Flag { check, station_key: r.key.clone(), at: r.at, detail });
+                    ledger.flags.push(Flag {
+                        check,
+                        station_key: r.key.clone(),
+                        at: r.at,
+                        detail,
+                    });
                 }
                 kept.push(r);
             }
@@ -49,7 +64,10 @@ fn failures(r: &StationRecord) -> Vec<(Reason, String)> {
     let cand_sum: u64 = r.votes.iter().sum();
     if let Some(valid) = r.valid {
         if valid != cand_sum {
-            out.push((Reason::CandidatesSumToValid, format!("candidates {cand_sum}, valid {valid}")));
+            out.push((
+                Reason::CandidatesSumToValid,
+                format!("candidates {cand_sum}, valid {valid}"),
+            ));
         }
     }
     let valid = r.valid.unwrap_or(cand_sum);
@@ -65,7 +83,10 @@ fn failures(r: &StationRecord) -> Vec<(Reason, String)> {
     let ballots = r.ballots.unwrap_or(components);
     if let Some(reg) = r.registered {
         if ballots > reg {
-            out.push((Reason::BallotsWithinRegistered, format!("ballots cast {ballots}, registered {reg}")));
+            out.push((
+                Reason::BallotsWithinRegistered,
+                format!("ballots cast {ballots}, registered {reg}"),
+            ));
         }
     }
     if ballots == 0 {
@@ -77,10 +98,13 @@ fn failures(r: &StationRecord) -> Vec<(Reason, String)> {
 /// How each total is obtained; notes for derived ones.
 pub(super) fn derivations(mapping: &Mapping, notes: &mut Vec<String>) -> Vec<Derivation> {
     let c = &mapping.counts;
-    let col = |s: &Option<crate::mapping::ColumnSum>| s.as_ref().map(|s| format!("column {}", s.describe()));
+    let col = |s: &Option<crate::mapping::ColumnSum>| {
+        s.as_ref().map(|s| format!("column {}", s.describe()))
+    };
     let mut out = vec![Derivation {
         field: "registered",
-        how: col(&c.registered).unwrap_or_else(|| "not available: turnout cannot be computed".into()),
+        how: col(&c.registered)
+            .unwrap_or_else(|| "not available: turnout cannot be computed".into()),
     }];
     let valid = col(&c.valid).unwrap_or_else(|| "derived: sum of the candidate votes".into());
     let ballots = match (&c.ballots_cast, &c.null, &c.blank) {
@@ -97,9 +121,21 @@ pub(super) fn derivations(mapping: &Mapping, notes: &mut Vec<String>) -> Vec<Der
             notes.push(format!("{field} is {how}"));
         }
     }
-    out.push(Derivation { field: "ballots_cast", how: ballots });
-    out.push(Derivation { field: "valid", how: valid });
-    out.push(Derivation { field: "null", how: col(&c.null).unwrap_or_else(|| "not available".into()) });
-    out.push(Derivation { field: "blank", how: col(&c.blank).unwrap_or_else(|| "not available".into()) });
+    out.push(Derivation {
+        field: "ballots_cast",
+        how: ballots,
+    });
+    out.push(Derivation {
+        field: "valid",
+        how: valid,
+    });
+    out.push(Derivation {
+        field: "null",
+        how: col(&c.null).unwrap_or_else(|| "not available".into()),
+    });
+    out.push(Derivation {
+        field: "blank",
+        how: col(&c.blank).unwrap_or_else(|| "not available".into()),
+    });
     out
 }

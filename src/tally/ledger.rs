@@ -154,7 +154,8 @@ impl Ledger {
     /// The accounting identity; an error here is a bug, reported rather than hidden.
     pub fn check_balance(&self) -> anyhow::Result<()> {
         let per_file: u64 = self.inputs.iter().map(|f| f.rows_read).sum();
-        if self.rows_read != self.rows_analysed + self.rows_excluded() || per_file != self.rows_read {
+        if self.rows_read != self.rows_analysed + self.rows_excluded() || per_file != self.rows_read
+        {
             anyhow::bail!(
                 "internal error: ledger does not balance (read {}, per file {per_file}, analysed {}, excluded {})",
                 self.rows_read,
@@ -189,7 +190,11 @@ impl Ledger {
         }
         counts
             .into_iter()
-            .map(|(check, stations)| FlagCount { check: check.as_str(), stations, explanation: check.explain() })
+            .map(|(check, stations)| FlagCount {
+                check: check.as_str(),
+                stations,
+                explanation: check.explain(),
+            })
             .collect()
     }
 }

@@ -20,14 +20,21 @@ pub(super) fn group(
     ledger: &mut Ledger,
     notes: &mut Vec<String>,
 ) -> (Vec<StationRecord>, Vec<(String, String)>) {
-    let names = mapping.long.as_ref().map(|l| l.names.clone()).unwrap_or_default();
+    let names = mapping
+        .long
+        .as_ref()
+        .map(|l| l.names.clone())
+        .unwrap_or_default();
     let mut candidate_index: HashMap<String, usize> = HashMap::new();
     let mut candidates: Vec<(String, String)> = Vec::new();
     let mut station_index: HashMap<String, usize> = HashMap::new();
     let mut stations: Vec<(StationRecord, Vec<Option<u64>>, bool)> = Vec::new();
     for (record, candidate, votes) in rows {
         let c = *candidate_index.entry(candidate.clone()).or_insert_with(|| {
-            let display = names.get(&candidate).cloned().unwrap_or_else(|| candidate.clone());
+            let display = names
+                .get(&candidate)
+                .cloned()
+                .unwrap_or_else(|| candidate.clone());
             candidates.push((display, candidate.clone()));
             candidates.len() - 1
         });
@@ -35,7 +42,15 @@ pub(super) fn group(
             Some(&s) => s,
             None => {
                 station_index.insert(record.key.clone(), stations.len());
-                stations.push((StationRecord { extra_rows: vec![], votes: vec![], ..record.clone() }, vec![], false));
+                stations.push((
+                    StationRecord {
+                        extra_rows: vec![],
+                        votes: vec![],
+                        ..record.clone()
+                    },
+                    vec![],
+                    false,
+                ));
                 let last = stations.len() - 1;
                 let (_, v, _) = &mut stations[last];
                 ensure(v, c);
@@ -45,8 +60,19 @@ pub(super) fn group(
         };
         let (station, v, conflicting) = &mut stations[s];
         let same_fields = station.region_path == record.region_path
-            && (station.registered, station.ballots, station.valid, station.null, station.blank)
-                == (record.registered, record.ballots, record.valid, record.null, record.blank);
+            && (
+                station.registered,
+                station.ballots,
+                station.valid,
+                station.null,
+                station.blank,
+            ) == (
+                record.registered,
+                record.ballots,
+                record.valid,
+                record.null,
+                record.blank,
+            );
         ensure(v, c);
         if !same_fields {
             *conflicting = true;
@@ -55,7 +81,12 @@ pub(super) fn group(
             if previous == votes {
                 ledger.exclusions.push(exclusion(
                     record.at,
-                    (Reason::DuplicateCandidateRow, None, Some(candidate), format!("same votes ({votes}) as an earlier row")),
+                    (
+                        Reason::DuplicateCandidateRow,
+                        None,
+                        Some(candidate),
+                        format!("same votes ({votes}) as an earlier row"),
+                    ),
                 ));
             } else {
                 *conflicting = true;

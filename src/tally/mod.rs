@@ -114,8 +114,14 @@ impl Tally {
             valid: sum(&self.valid),
             null: self.null.as_ref().map(sum),
             blank: self.blank.as_ref().map(sum),
-            turnout: registered.filter(|&r| r > 0).map(|r| ballots_cast as f64 / r as f64),
-            candidates: self.candidates.iter().map(|c| (c.name.clone(), sum(&c.votes))).collect(),
+            turnout: registered
+                .filter(|&r| r > 0)
+                .map(|r| ballots_cast as f64 / r as f64),
+            candidates: self
+                .candidates
+                .iter()
+                .map(|c| (c.name.clone(), sum(&c.votes)))
+                .collect(),
         }
     }
 
@@ -128,7 +134,12 @@ impl Tally {
             let names: Vec<&str> = level
                 .codes
                 .iter()
-                .map(|&c| level.paths[c as usize].last().map(String::as_str).unwrap_or(""))
+                .map(|&c| {
+                    level.paths[c as usize]
+                        .last()
+                        .map(String::as_str)
+                        .unwrap_or("")
+                })
                 .collect();
             cols.push(Column::new(format!("region_{}", level.name).into(), names));
         }

@@ -1,0 +1,117 @@
+//! The figure legend: one centred row of swatches and labels, drawn in pixel coordinates
+//! between the title and the chart(s) so that it can never cover a bar.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::HPos;
+
+use super::font::text_width;
+use super::text::{draw_line, Txt};
+use super::{Area, PlotCtx, BAND_EDGE, BAND_FILL, EXPECTED, HIGHLIGHT, OBSERVED};
+
+/// What a legend entry shows next to its text.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Swatch {
+    /// A filled bar in the given colour.
+    Bar(RGBColor),
+    /// The grey 95 % band box.
+    Band,
+    /// The dark expectation marker on a short line.
+    Expected,
+}
+
+/// Legend entries; the highlight entry only appears when something is highlighted.
+pub(super) fn items(
+    any_plain: bool,
+    any_highlight: bool,
+    highlight_text: &'static str,
+) -> Vec<(Swatch, &'static str)> {
+    let mut items = Vec::new();
+    if any_plain || !any_highlight {
+        items.push((Swatch::Bar(OBSERVED), "observed share"));
+    }
+    if any_highlight {
+        items.push((Swatch::Bar(HIGHLIGHT), highlight_text));
+    }
+    items.push((Swatch::Expected, "expected under null"));
+    items.push((Swatch::Band, "95% band under null"));
+    items
+}
+
+/// Draws the legend as one centred row whose line box starts at `top`.
+pub(super) fn draw(
+    area: &Area,
+    items: &[(Swatch, &str)],
+    center_x: i32,
+    top: i32,
+    size: f64,
+) -> anyhow::Result<()> {
+    let sw = (size * 1.6).round() as i32; // swatch width
+    let gap = (size * 0.5).round() as i32; // swatch to text
+    let spacing = (size * 1.8).round() as i32; // between entries
+    let widths: Vec<i32> = items
+        .iter()
+        .map(|(_, t)| sw + gap + text_width(t, size) as i32)
+        .collect();
+    let total: i32 = widths.iter().sum::<i32>() + spacing * (items.len() as i32 - 1).max(0);
+    let mut x = center_x - total / 2;
+    let mid = top + (0.5 * size).round() as i32; // vertical centre of lower-case letters
+    let half = (size * 0.42).round() as i32;
+    for ((swatch, text), w) in items.iter().zip(&widths) {
+        match swatch {
+            Swatch::Bar(color) => {
+                area.draw(&Rectangle::new(
+                    [(x + sw / 4, mid - half), (x + sw - sw / 4, mid + half)],
+                    color.filled(),
+                ))
+                .ctx("drawing legend")?;
+            }
+            Swatch::Band => {
+                let r = [(x, mid - half), (x + sw, mid + half)];
+                area.draw(&Rectangle::new(r, BAND_FILL.filled()))
+                    .ctx("drawing legend")?;
+                area.draw(&Rectangle::new(r, BAND_EDGE.stroke_width(1)))
+                    .ctx("drawing legend")?;
+            }
+            Swatch::Expected => {
+                area.draw(&PathElement::new(
+                    vec![(x, mid), (x + sw, mid)],
+                    EXPECTED.mix(0.7).stroke_width(1),
+                ))
+                .ctx("drawing legend")?;
+                area.draw(&Circle::new(
+                    (x + sw / 2, mid),
+                    (size * 0.28).round() as i32,
+                    EXPECTED.filled(),
+                ))
+                .ctx("drawing legend")?;
+            }
+        }
+        draw_line(
+            area,
+            text,
+            (x + sw + gap, top),
+            Txt::new(size, super::TEXT, HPos::Left),
+        )?;
+        x += w + spacing;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlight_entry_only_when_needed() {
+        let plain = items(true, false, "flagged");
+        assert_eq!(plain.len(), 3);
+        assert!(plain.iter().all(|(_, t)| *t != "flagged"));
+        let mixed = items(true, true, "flagged");
+        assert_eq!(mixed.len(), 4);
+        let only = items(false, true, "flagged");
+        assert_eq!(only.len(), 3);
+        assert_eq!(only[0].1, "flagged");
+        // Nothing at all (empty grid): still explain the marks.
+        assert_eq!(items(false, false, "flagged").len(), 3);
+    }
+}

@@ -1,0 +1,202 @@
+//! The y axis ("share") scale shared by a stand-alone chart or by all panels of a grid.
+//!
+//! Bars encode magnitude, so the axis always starts at 0 and ends a little above the largest
+//! finite value among observed shares and the null band/expectation. Ticks are placed at
+//! "nice" steps (1, 2, 5 × 10^k) and printed as percentages with just enough decimals.
+
+use std::ops::Range;
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+
+use crate::figure::BarPanel;
+
+/// Headroom above the largest value, as a fraction of it.
+const HEADROOM: f64 = 0.05;
+/// Fewest tick steps an axis gets (unless even the finest step gives fewer).
+const MIN_INTERVALS: usize = 3;
+
+/// A y range `0..top` with explicit tick positions.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct YScale {
+    /// Upper end of the axis (a multiple of the tick step).
+    pub top: f64,
+    /// Tick positions from 0 to `top`.
+    pub ticks: Vec<f64>,
+    /// Decimals shown after the percentage point.
+    pub decimals: usize,
+}
+
+impl YScale {
+    /// Scale covering every finite value of every panel, with at most `max_intervals` steps.
+    /// Values beyond a panel's category count are not drawn and are ignored.
+    pub fn for_panels<'a>(
+        panels: impl IntoIterator<Item = &'a BarPanel>,
+        max_intervals: usize,
+    ) -> Self {
+        let max = panels
+            .into_iter()
+            .flat_map(|p| {
+                let n = p.categories.len();
+                let take = |v: &'a Vec<f64>| v.iter().take(n);
+                take(&p.observed)
+                    .chain(take(&p.expected))
+                    .chain(take(&p.band_low))
+                    .chain(take(&p.band_high))
+            })
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, f64::max);
+        Self::up_to(max, max_intervals)
+    }
+
+    /// Scale from 0 to a little above `max`, using the nice step that wastes the least room
+    /// with `MIN_INTERVALS..=max_intervals` steps. Without any positive value the whole share range
+    /// 0..100 % is shown.
+    pub fn up_to(max: f64, max_intervals: usize) -> Self {
+        let wanted = if max.is_finite() && max > 0.0 {
+            max * (1.0 + HEADROOM)
+        } else {
+            1.0
+        };
+        // Try the three nice steps that give at most `max_intervals` steps; keep the one with
+        // the lowest top (at least MIN_INTERVALS steps, so the axis keeps enough labels).
+        let mut step = nice_step(wanted / max_intervals.max(MIN_INTERVALS) as f64);
+        let mut best: Option<(f64, usize)> = None;
+        for _ in 0..3 {
+            let n = (wanted / step - 1e-9).ceil().max(1.0) as usize;
+            let better = best.is_none_or(|(s, m)| n as f64 * step < s * m as f64 - 1e-12);
+            if better && (n >= MIN_INTERVALS || best.is_none()) {
+                best = Some((step, n));
+            }
+            step = nice_step(step * 1.5);
+        }
+        let (step, n) = best.unwrap_or((1.0, 1));
+        let ticks: Vec<f64> = (0..=n).map(|k| k as f64 * step).collect();
+        Self {
+            top: n as f64 * step,
+            ticks,
+            decimals: decimals_for(step * 100.0),
+        }
+    }
+
+    /// A share printed as a percentage, e.g. `0.1` → `"10%"`.
+    pub fn format(&self, share: f64) -> String {
+        format!("{:.*}%", self.decimals, share * 100.0)
+    }
+
+    /// `v` clamped into the visible range (NaN stays NaN).
+    pub fn clamp(&self, v: f64) -> f64 {
+        v.clamp(0.0, self.top)
+    }
+}
+
+/// A linear `f64` axis whose ticks are exactly `ticks` (plotters' own `f64` axis picks its own
+/// ticks, and its `WithKeyPoints` wrapper cannot take a custom label formatter).
+#[derive(Debug, Clone)]
+pub(super) struct TickedAxis {
+    pub range: Range<f64>,
+    pub ticks: Vec<f64>,
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.range.end - self.range.start;
+        if span.abs() < f64::EPSILON || !value.is_finite() {
+            return (limit.0 + limit.1) / 2;
+        }
+        let t = (value - self.range.start) / span;
+        limit.0 + (f64::from(limit.1 - limit.0) * t).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new() // no light mesh lines
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// Smallest value of the form {1, 2, 5} × 10^k that is ≥ `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        let step = m * magnitude;
+        if step >= raw * (1.0 - 1e-9) {
+            return step;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Number of decimals needed to print multiples of `step_pct` exactly (at most 4).
+fn decimals_for(step_pct: f64) -> usize {
+    (0..4)
+        .find(|&d| {
+            let scaled = step_pct * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+        .unwrap_or(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_shares_get_whole_percent_ticks() {
+        let s = YScale::up_to(0.106, 6);
+        assert!(s.top >= 0.106 * 1.05 - 1e-12);
+        assert_eq!(s.ticks[0], 0.0);
+        assert_eq!(s.decimals, 0);
+        assert_eq!(s.format(0.1), "10%");
+        assert!(s.ticks.len() >= 4 && s.ticks.len() <= 9, "{:?}", s.ticks);
+    }
+
+    #[test]
+    fn picks_the_step_with_least_wasted_room() {
+        // 0.117 * 1.05 = 0.123: 2 % steps reach 14 %, 5 % steps would need 15 %.
+        let s = YScale::up_to(0.117, 7);
+        assert!((s.top - 0.14).abs() < 1e-12, "{s:?}");
+        assert_eq!(s.ticks.len(), 8);
+        let s = YScale::up_to(0.9, 6);
+        assert!((s.top - 1.0).abs() < 1e-12, "{s:?}");
+    }
+
+    #[test]
+    fn small_values_get_decimals() {
+        let s = YScale::up_to(0.004, 5);
+        assert!(s.decimals >= 1);
+        assert!(s.top > 0.004);
+    }
+
+    #[test]
+    fn ticked_axis_maps_linearly() {
+        let a = TickedAxis {
+            range: 0.0..1.0,
+            ticks: vec![0.0, 0.5],
+        };
+        assert_eq!(a.map(&0.5, (0, 100)), 50);
+        assert_eq!(a.map(&1.0, (100, 0)), 0);
+        assert_eq!(a.map(&f64::NAN, (0, 100)), 50);
+    }
+
+    #[test]
+    fn degenerate_input_shows_full_range() {
+        for m in [0.0, f64::NAN, f64::INFINITY, -1.0] {
+            let s = YScale::up_to(m, 5);
+            assert!((s.top - 1.0).abs() < 1e-12, "{m}: {s:?}");
+            assert!(!s.ticks.is_empty());
+        }
+    }
+}
