@@ -246,7 +246,9 @@ pub fn infer(
     // A table number is often unique only within its centre or region: widen the key, deepest
     // region level first, until the sample has no duplicates.
     let mut key_cols = vec![key];
+    // In long layout a station has one row per candidate: uniqueness is of (key, candidate).
     let unique = |cols: &[usize]| {
+        let cols: Vec<usize> = cols.iter().copied().chain(long_candidate).collect();
         let mut seen = std::collections::HashSet::new();
         sample.iter().all(|row| {
             seen.insert(

@@ -1,0 +1,102 @@
+//! The sample data in data/ is made by the tool's own generator: rerunning data/make.sh gives the
+//! same bytes, and `analyze --input data/` shows the tampered election deviating where the
+//! clean one does not.
+
+use std::path::Path;
+use std::process::Command;
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn make_sh_regenerates_the_shipped_files_byte_for_byte() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new("bash")
+        .arg(manifest().join("data/make.sh"))
+        .env("ANALYZE", env!("CARGO_BIN_EXE_analyze"))
+        .env("OUT", out.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let mut compared = 0;
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let shipped = std::fs::read(manifest().join("data").join(&name))
+            .unwrap_or_else(|_| panic!("data/{name} is made by make.sh but not shipped"));
+        assert!(
+            std::fs::read(&path).unwrap() == shipped,
+            "data/{name} differs from what make.sh writes"
+        );
+        compared += 1;
+    }
+    assert_eq!(
+        compared, 5,
+        "clean.csv, clean.mapping.toml, tampered.csv.gz, tampered.mapping.toml, long_inferred.csv"
+    );
+}
+
+#[test]
+fn analyze_data_shows_the_tampered_election_deviating() {
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_analyze"))
+        .arg("--input")
+        .arg(manifest().join("data"))
+        .arg("--output")
+        .arg(out.path())
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.path().join(name).join("results.json")).unwrap())
+            .unwrap()
+    };
+    let deviating = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["verdict"] == "deviates")
+            .map(|f| format!("{} {} {}", f["test_id"], f["subject"], f["region"]))
+            .collect()
+    };
+    let clean = read("clean");
+    let tampered = read("tampered");
+    assert!(
+        deviating(&clean).is_empty(),
+        "clean election flagged: {:?}",
+        deviating(&clean)
+    );
+    let flagged = deviating(&tampered);
+    assert!(
+        flagged
+            .iter()
+            .any(|f| f.contains("last_digit") && f.contains("Costa Norte")),
+        "the fabricated region must deviate: {flagged:?}"
+    );
+    assert!(
+        flagged
+            .iter()
+            .all(|f| f.contains("Costa Norte") || f.contains("null")),
+        "{flagged:?}"
+    );
+    for r in [&clean, &tampered, &read("long_inferred")] {
+        let l = &r["ledger"];
+        assert_eq!(
+            l["rows_read"].as_u64().unwrap(),
+            l["rows_analysed"].as_u64().unwrap() + l["rows_excluded"].as_u64().unwrap()
+        );
+    }
+    assert_eq!(read("long_inferred")["mapping"]["source"], "inferred");
+    assert_eq!(read("long_inferred")["totals"]["stations"], 1500);
+}
