@@ -286,6 +286,53 @@ fn finding(
     }
 }
 
+/// Most panels in one small-multiples chart; beyond this the lowest p-values are shown.
+const MAX_PANELS: usize = 48;
+
+/// Small multiples of one candidate's regions (applicable ones; at most `MAX_PANELS`, those with the
+/// lowest p-values, in region order). Returns the figure and the indices of the regions shown.
+fn regional_figure(
+    candidate: &str,
+    level: &str,
+    paths: &[Vec<String>],
+    results: &[LastDigitResult],
+) -> Option<(Figure, Vec<usize>)> {
+    let mut shown: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].n >= MIN_N && results[i].median_all >= MIN_MEDIAN)
+        .collect();
+    if shown.is_empty() {
+        return None;
+    }
+    let applicable = shown.len();
+    if applicable > MAX_PANELS {
+        shown.sort_by(|&a, &b| results[a].p_value.total_cmp(&results[b].p_value));
+        shown.truncate(MAX_PANELS);
+        shown.sort_unstable();
+    }
+    let panels = shown
+        .iter()
+        .map(|&i| {
+            let name = paths[i].last().map(String::as_str).unwrap_or("");
+            let title = format!("{name} (n = {})", crate::report::fmt_int(results[i].n));
+            panel(&results[i], title, String::new())
+        })
+        .collect();
+    let which = if applicable > MAX_PANELS {
+        format!("The {MAX_PANELS} of {applicable} {level}s with the lowest p-values")
+    } else {
+        format!("One panel per {level}")
+    };
+    let figure = Figure {
+        file_stem: file_stem(&[TEST.id, candidate, "by", level]),
+        spec: FigureSpec::SmallMultiples {
+            title: format!("Last digits of {candidate}'s counts by {level}"),
+            caption: format!("{which} with at least {MIN_N} counts of {MIN_COUNT}+ votes: bars are observed digit shares, dots the smooth-count expectation, grey the 95% chance range. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance."),
+            panels,
+        },
+    };
+    Some((figure, shown))
+}
+
 fn run(tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
     for cand in &tally.candidates {
@@ -322,38 +369,17 @@ fn run(tally: &Tally, params: &Params) -> anyhow::Result<TestOutput> {
                 by_region[code as usize].push(v);
             }
             let results: Vec<LastDigitResult> = by_region.iter().map(|v| compute(v)).collect();
-            let stem = file_stem(&[TEST.id, &cand.name, "by", &level.name]);
-            let panels: Vec<BarPanel> = results
-                .iter()
-                .zip(&level.paths)
-                .filter(|(r, _)| r.n >= MIN_N && r.median_all >= MIN_MEDIAN)
-                .map(|(r, path)| {
-                    panel(
-                        r,
-                        format!(
-                            "{} (n = {})",
-                            path.last().map(String::as_str).unwrap_or(""),
-                            crate::report::fmt_int(r.n)
-                        ),
-                        String::new(),
-                    )
-                })
-                .collect();
-            let fig = (!panels.is_empty()).then(|| format!("figures/{stem}.png"));
-            if !panels.is_empty() {
-                out.figures.push(Figure {
-                    file_stem: stem,
-                    spec: FigureSpec::SmallMultiples {
-                        title: format!("Last digits of {}'s counts by {}", cand.name, level.name),
-                        caption: format!("One panel per {} with at least {MIN_N} counts of {MIN_COUNT}+ votes: bars are observed digit shares, dots the smooth-count expectation, grey the 95% chance range. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance.", level.name),
-                        panels,
-                    },
-                });
-            }
-            for (r, path) in results.iter().zip(&level.paths) {
+            let figure = regional_figure(&cand.name, &level.name, &level.paths, &results);
+            let fig_path = figure
+                .as_ref()
+                .map(|(f, _)| format!("figures/{}.png", f.file_stem));
+            for (i, (r, path)) in results.iter().zip(&level.paths).enumerate() {
+                let shown = figure.as_ref().is_some_and(|(_, shown)| shown.contains(&i));
+                let fig = if shown { fig_path.clone() } else { None };
                 out.findings
-                    .push(finding(&cand.name, Some(path.clone()), r, fig.clone()));
+                    .push(finding(&cand.name, Some(path.clone()), r, fig));
             }
+            out.figures.extend(figure.map(|(f, _)| f));
         }
     }
     Ok(out)
