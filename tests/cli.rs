@@ -151,7 +151,11 @@ impl Run {
         r.records()
             .map(|rec| {
                 let rec = rec.unwrap();
-                (rec[0].to_string(), rec[2].parse().unwrap(), rec[3].to_string())
+                (
+                    rec[0].to_string(),
+                    rec[2].parse().unwrap(),
+                    rec[3].to_string(),
+                )
             })
             .collect()
     }
@@ -210,7 +214,11 @@ fn run_ok(input: &Path, extra: &[&str]) -> Run {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
         .collect();
-    assert_eq!(datasets.len(), 1, "one dataset folder expected: {datasets:?}");
+    assert_eq!(
+        datasets.len(),
+        1,
+        "one dataset folder expected: {datasets:?}"
+    );
     let dataset = datasets[0].clone();
     let json = std::fs::read_to_string(out.path().join(&dataset).join("results.json")).unwrap();
     let results: Value = serde_json::from_str(&json).expect("results.json is JSON");
@@ -393,7 +401,10 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
         assert!(dir.join(f).is_file(), "missing output {f}");
     }
     assert!(dir.join("figures").is_dir(), "missing figures/");
-    assert!(run.out.path().join("index.md").is_file(), "missing index.md");
+    assert!(
+        run.out.path().join("index.md").is_file(),
+        "missing index.md"
+    );
     let index = std::fs::read_to_string(run.out.path().join("index.md")).unwrap();
     assert!(index.contains("tiny/report.md"), "{index}");
 
@@ -458,7 +469,10 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
         report.contains("rows read 3 = rows analysed 3 + rows excluded 0."),
         "{report}"
     );
-    assert!(report.contains(&sha256_hex(&bytes)), "report shows the SHA-256");
+    assert!(
+        report.contains(&sha256_hex(&bytes)),
+        "report shows the SHA-256"
+    );
     let html = run.file("report.html");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Election forensics report: tiny"));
@@ -524,11 +538,16 @@ fn same_seed_gives_byte_identical_results_and_report() {
     assert_eq!(national.len(), 2);
     for f in &national {
         assert_ne!(f["verdict"], "not_applicable", "{f}");
-        assert!(f["p_value"].as_f64().is_some_and(|p| (0.0..=1.0).contains(&p)));
+        assert!(f["p_value"]
+            .as_f64()
+            .is_some_and(|p| (0.0..=1.0).contains(&p)));
         assert_eq!(f["statistic"]["name"], "chi_square");
         assert_eq!(f["n"], 360);
         let figure = f["figure"].as_str().expect("a national figure");
-        assert!(a.dir().join(figure).is_file(), "figure {figure} not written");
+        assert!(
+            a.dir().join(figure).is_file(),
+            "figure {figure} not written"
+        );
     }
     let regions: Vec<String> = findings
         .iter()
@@ -637,7 +656,11 @@ fn excludes_unparsable_numbers() {
     assert_eq!(run.exclusion_counts()["unparsable_number"], 1);
     let e = excluded_at(&run, 5);
     assert_eq!(
-        (e[0].reason.as_str(), e[0].column.as_str(), e[0].text.as_str()),
+        (
+            e[0].reason.as_str(),
+            e[0].column.as_str(),
+            e[0].text.as_str()
+        ),
         ("unparsable_number", "valid", "12a")
     );
 }
@@ -648,7 +671,11 @@ fn excludes_negative_counts() {
     assert_eq!(run.exclusion_counts()["negative_count"], 1);
     let e = excluded_at(&run, 6);
     assert_eq!(
-        (e[0].reason.as_str(), e[0].column.as_str(), e[0].text.as_str()),
+        (
+            e[0].reason.as_str(),
+            e[0].column.as_str(),
+            e[0].text.as_str()
+        ),
         ("negative_count", "ana", "-60")
     );
 }
@@ -736,7 +763,11 @@ fn keeps_and_flags_inconsistent_stations_by_default() {
         run.flagged_rows(),
         vec![
             ("11".to_string(), 15, "candidates_sum_to_valid".to_string()),
-            ("12".to_string(), 16, "ballots_within_registered".to_string()),
+            (
+                "12".to_string(),
+                16,
+                "ballots_within_registered".to_string()
+            ),
         ]
     );
     let keys = run.station_column("station_key");
@@ -759,13 +790,18 @@ fn checks_policy_exclude_turns_a_flag_into_an_exclusion() {
     let e = excluded_at(&run, 16);
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].reason, "ballots_within_registered");
-    assert!(e[0].detail.contains("ballots cast 82, registered 50"), "{e:?}");
+    assert!(
+        e[0].detail.contains("ballots cast 82, registered 50"),
+        "{e:?}"
+    );
     // The other check keeps its default policy (flag).
     let expected: BTreeMap<String, u64> = [("candidates_sum_to_valid".to_string(), 1)]
         .into_iter()
         .collect();
     assert_eq!(run.flag_counts(), expected);
-    assert!(!run.station_column("station_key").contains(&"12".to_string()));
+    assert!(!run
+        .station_column("station_key")
+        .contains(&"12".to_string()));
 }
 
 #[test]
@@ -849,12 +885,23 @@ column = "bea"
 /// A Windows-1252 file with accented header, region and candidate names, large enough for
 /// regional findings.
 fn latin1_dataset(dir: &Path, declare: bool) -> PathBuf {
-    let header = ["Región", "mesa", "inscritos", "válidos", "nulos", "Núñez", "Peña"];
+    let header = [
+        "Región",
+        "mesa",
+        "inscritos",
+        "válidos",
+        "nulos",
+        "Núñez",
+        "Peña",
+    ];
     let rows = generated_rows(&["Córdoba", "Peñalolén"], 120, 7);
     let utf8 = generated_csv(&header, &rows);
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&utf8);
     assert!(!unmappable);
-    assert!(std::str::from_utf8(&bytes).is_err(), "the file is not UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the file is not UTF-8"
+    );
     let encoding = if declare {
         "[format]\nencoding = \"windows-1252\"\n\n"
     } else {
@@ -896,10 +943,16 @@ fn decodes_a_declared_windows_1252_file() {
     let report = run.file("report.md");
     for name in ["Córdoba", "Peñalolén", "Núñez", "Peña"] {
         assert!(report.contains(name), "report.md lacks {name}");
-        assert!(run.file("report.html").contains(name), "report.html lacks {name}");
+        assert!(
+            run.file("report.html").contains(name),
+            "report.html lacks {name}"
+        );
     }
     for f in ["results.json", "report.md", "report.html", "mapping.toml"] {
-        assert!(!run.file(f).contains('\u{fffd}'), "{f} has replacement characters");
+        assert!(
+            !run.file(f).contains('\u{fffd}'),
+            "{f} has replacement characters"
+        );
     }
 }
 
@@ -968,7 +1021,11 @@ fn reads_a_gzip_compressed_csv() {
     assert_eq!(run.dataset, "tiny");
     let i = &run.results["inputs"][0];
     assert_eq!(i["format"], "text (gzip), delimiter ','");
-    assert_eq!(i["sha256"], sha256_hex(&bytes), "hash of the bytes as stored");
+    assert_eq!(
+        i["sha256"],
+        sha256_hex(&bytes),
+        "hash of the bytes as stored"
+    );
     assert_eq!(run.results["totals"], tiny_totals("Ana", "Bea"));
 }
 
@@ -1122,7 +1179,12 @@ fn fails_on_an_empty_file() {
 fn fails_on_a_header_only_file_with_a_mapping() {
     let dir = TempDir::new().unwrap();
     let header = TINY_HEADER.join(",") + "\n";
-    let input = write_dataset(dir.path(), "header.csv", header.as_bytes(), &tiny_mapping_text());
+    let input = write_dataset(
+        dir.path(),
+        "header.csv",
+        header.as_bytes(),
+        &tiny_mapping_text(),
+    );
     let err = run_err_on(&input);
     assert!(err.contains("no row could be analysed"), "{err}");
 }
@@ -1134,7 +1196,11 @@ fn fails_on_a_header_only_file_with_a_mapping() {
 fn fails_on_a_header_only_file_without_mapping_saying_there_are_no_rows() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("header.csv");
-    std::fs::write(&input, "region,station_id,registered,valid,null,alice,bob\n").unwrap();
+    std::fs::write(
+        &input,
+        "region,station_id,registered,valid,null,alice,bob\n",
+    )
+    .unwrap();
     let err = run_err_on(&input);
     assert!(
         err.contains("no data row") || err.contains("no row"),
@@ -1153,7 +1219,12 @@ fn row_numbers_after_a_blank_line_match_the_spreadsheet() {
                \n\
                North,2,120,9x,1,60,30\n\
                South,3,90,70,0,40,30\n";
-    let input = write_dataset(dir.path(), "blank.csv", csv.as_bytes(), &tiny_mapping_text());
+    let input = write_dataset(
+        dir.path(),
+        "blank.csv",
+        csv.as_bytes(),
+        &tiny_mapping_text(),
+    );
     let run = run_ok(&input, &[]);
     let e = run.excluded_rows();
     assert_eq!((e[0].row, e[0].text.as_str()), (4, "9x"));
@@ -1170,8 +1241,14 @@ fn fails_with_missing_column() {
         &mapping,
     );
     let err = run_err_on(&input);
-    assert!(err.contains(&input.display().to_string()), "names the file: {err}");
-    assert!(err.contains("no column \"beatriz\""), "names the column: {err}");
+    assert!(
+        err.contains(&input.display().to_string()),
+        "names the file: {err}"
+    );
+    assert!(
+        err.contains("no column \"beatriz\""),
+        "names the column: {err}"
+    );
     for c in TINY_HEADER {
         assert!(err.contains(&format!("\"{c}\"")), "lists column {c}: {err}");
     }
@@ -1188,7 +1265,10 @@ fn fails_with_an_unknown_mapping_key() {
         &mapping,
     );
     let err = run_err_on(&input);
-    assert!(err.contains("tiny.mapping.toml"), "names the mapping file: {err}");
+    assert!(
+        err.contains("tiny.mapping.toml"),
+        "names the mapping file: {err}"
+    );
     assert!(err.contains("registred"), "names the key: {err}");
 }
 
@@ -1249,7 +1329,11 @@ fn fails_when_output_is_the_input_folder() {
         dir.path().as_os_str(),
     ]);
     assert!(err.contains("is the input folder"), "{err}");
-    assert_eq!(listing(), before, "nothing was written into the input folder");
+    assert_eq!(
+        listing(),
+        before,
+        "nothing was written into the input folder"
+    );
 }
 
 #[test]

@@ -109,47 +109,7 @@ pub fn build(r: &Report<'_>) -> Document {
         b.push(Block::Heading(3, format!("{} ({})", test.title, test.id)));
         b.push(Block::Paragraph(test.method.into()));
         b.push(Block::Paragraph(format!("References: {}", test.references)));
-        let (na, tested): (Vec<&Finding>, Vec<&Finding>) = mine
-            .iter()
-            .partition(|f| f.verdict == Verdict::NotApplicable);
-        if !tested.is_empty() {
-            b.push(findings_table(&tested));
-        }
-        let mut shown = std::collections::BTreeSet::new();
-        for f in &tested {
-            if let Some(path) = &f.figure {
-                if shown.insert(path.clone()) {
-                    let caption = r
-                        .figures
-                        .iter()
-                        .find(|fig| path.ends_with(&format!("{}.png", fig.file_stem)))
-                        .map(|fig| figure_caption(&fig.spec))
-                        .unwrap_or_default();
-                    b.push(Block::Figure {
-                        path: path.clone(),
-                        caption,
-                    });
-                }
-            }
-        }
-        for f in tested.iter().filter(|f| f.region.is_none()) {
-            b.push(Block::Paragraph(f.headline.clone()));
-        }
-        if !na.is_empty() {
-            b.push(Block::Paragraph(format!("Not applicable ({}):", na.len())));
-            b.push(Block::List(
-                na.iter()
-                    .map(|f| {
-                        format!(
-                            "{} ({}): {}",
-                            f.subject,
-                            f.region_label(),
-                            f.reason.as_deref().unwrap_or("")
-                        )
-                    })
-                    .collect(),
-            ));
-        }
+        test_section(r, &mine, &mut b);
     }
 
     b.push(Block::Heading(2, "Reproduce".into()));
@@ -165,6 +125,82 @@ pub fn build(r: &Report<'_>) -> Document {
     Document {
         title: format!("Election forensics report: {}", r.dataset),
         blocks: b,
+    }
+}
+
+/// Most regional findings listed in a test's section (all are in results.json).
+const MAX_REGIONAL_ROWS: usize = 15;
+
+/// Tables, figures and not-applicable notes of one test.
+fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
+    let (na, tested): (Vec<&Finding>, Vec<&Finding>) = mine
+        .iter()
+        .partition(|f| f.verdict == Verdict::NotApplicable);
+    let (national, mut regional): (Vec<&Finding>, Vec<&Finding>) =
+        tested.iter().partition(|f| f.region.is_none());
+    if !national.is_empty() {
+        b.push(findings_table(&national));
+    }
+    if !regional.is_empty() {
+        let deviating = regional
+            .iter()
+            .filter(|f| f.verdict == Verdict::Deviates)
+            .count();
+        regional.sort_by(|a, b| {
+            let p = |f: &Finding| f.p_value.unwrap_or(1.0);
+            p(a).total_cmp(&p(b))
+        });
+        let shown = regional.len().min(MAX_REGIONAL_ROWS.max(deviating));
+        b.push(Block::Paragraph(format!(
+            "Regional findings: {} tested, {deviating} deviate. The {shown} with the lowest p-values (all are in results.json):",
+            regional.len()
+        )));
+        b.push(findings_table(&regional[..shown]));
+    }
+    let mut shown = std::collections::BTreeSet::new();
+    for f in &tested {
+        if let Some(path) = &f.figure {
+            if shown.insert(path.clone()) {
+                let caption = r
+                    .figures
+                    .iter()
+                    .find(|fig| path.ends_with(&format!("{}.png", fig.file_stem)))
+                    .map(|fig| figure_caption(&fig.spec))
+                    .unwrap_or_default();
+                b.push(Block::Figure {
+                    path: path.clone(),
+                    caption,
+                });
+            }
+        }
+    }
+    for f in &national {
+        b.push(Block::Paragraph(f.headline.clone()));
+    }
+    if !na.is_empty() {
+        b.push(Block::Paragraph(format!("Not applicable ({}):", na.len())));
+        let mut lines: Vec<String> = na
+            .iter()
+            .filter(|f| f.region.is_none())
+            .map(|f| {
+                format!(
+                    "{} (national): {}",
+                    f.subject,
+                    f.reason.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        let mut by_subject: Vec<(&str, usize)> = Vec::new();
+        for f in na.iter().filter(|f| f.region.is_some()) {
+            match by_subject.iter_mut().find(|(s, _)| *s == f.subject) {
+                Some((_, n)) => *n += 1,
+                None => by_subject.push((&f.subject, 1)),
+            }
+        }
+        lines.extend(by_subject.iter().map(|(s, n)| {
+            format!("{s}: {n} region(s) with too few or too small counts (reasons in results.json)")
+        }));
+        b.push(Block::List(lines));
     }
 }
 
