@@ -241,7 +241,7 @@ fn finding(
         .unwrap_or_default();
     let headline = format!(
         "{subject}{where_}: last digits of {} counts give χ² = {:.1} (df 9) against the smooth-count null, p = {}; the largest gap is digit {worst}, {:.1} % observed vs {:.1} % expected (flat-null p = {}).",
-        r.n,
+        crate::report::fmt_int(r.n),
         r.chi_square,
         crate::report::fmt_p(r.p_value),
         100.0 * share[worst],

@@ -63,12 +63,9 @@ pub fn render(doc: &Document) -> String {
                 }
                 out.push('\n');
             }
-            Block::Figure { path, caption } => out.push_str(&format!(
-                "![{}]({})\n\n*{}*\n\n",
-                escape(caption),
-                path,
-                escape(caption)
-            )),
+            Block::Figure { path, caption } => {
+                out.push_str(&format!("![chart]({path})\n\n*{}*\n\n", escape(caption)))
+            }
             Block::Code(text) => {
                 out.push_str(&format!("```\n{}\n```\n\n", text.replace("```", "'''")))
             }
