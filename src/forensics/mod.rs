@@ -2,10 +2,15 @@
 //!
 //! Each test is one file of the same shape (module doc with references, `TEST` descriptor, typed
 //! result, pure `compute`, `run` building findings, unit tests). Adding a test = a new file +
-//! `mod <id>;` + `<id>::TEST,` in `ALL`. Tests see only `&Tally` and `&Params` and return
-//! findings and figure specs: no IO, no plotters.
+//! `mod <id>;` + `<id>::TEST,` in `ALL`. Tests see only a `Battery` (the tally, the parameters,
+//! the subjects and shared simulated nulls) and return findings and figure specs: no IO, no
+//! plotters.
 
-mod last_digit;
+pub mod battery;
+pub mod digit_findings;
+pub mod digit_null;
+pub mod digits;
+pub mod last_digit;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -13,6 +18,7 @@ use serde::Serialize;
 use crate::finding::{Finding, TestOutput, Verdict};
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::tally::Tally;
+pub use battery::Battery;
 
 /// A forensic test of the battery.
 pub struct ForensicTest {
@@ -23,7 +29,7 @@ pub struct ForensicTest {
     pub method: &'static str,
     /// Literature references, shown in the report.
     pub references: &'static str,
-    pub run: fn(&Tally, &Params) -> anyhow::Result<TestOutput>,
+    pub run: fn(&Battery<'_>) -> anyhow::Result<TestOutput>,
 }
 
 /// Every test the pipeline knows, in report order.
@@ -79,8 +85,9 @@ pub fn run_battery(
     params: &Params,
 ) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
+    let battery = Battery::new(tally, params);
     for test in tests {
-        let o = (test.run)(tally, params).with_context(|| format!("test {} failed", test.id))?;
+        let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);
         out.figures.extend(o.figures);
     }

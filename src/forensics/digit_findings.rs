@@ -1,0 +1,164 @@
+//! The common loop of the digit tests: every accepted subject, nationally and per region, with the
+//! shared simulated null; the national bar chart and the regional small multiples.
+//!
+//! A digit test supplies what differs: which subjects it accepts, when a group is not applicable,
+//! how a finding is built from a `GroupNull`, and (optionally) the bar panel to draw.
+
+use super::battery::{Battery, Subject};
+use super::digit_null::GroupNull;
+use crate::figure::{file_stem, BarPanel, Figure, FigureSpec};
+use crate::finding::{Finding, TestOutput};
+use crate::report::fmt_int;
+
+/// Most panels in one small-multiples chart; beyond this the lowest p-values are shown.
+pub const MAX_PANELS: usize = 48;
+
+/// What a digit test plugs into the common loop.
+pub struct DigitTestSpec {
+    pub id: &'static str,
+    /// Short chart title stem, e.g. "Last digits".
+    pub chart: &'static str,
+    pub accepts: fn(&Subject<'_>) -> bool,
+    /// `Err(reason)` when the test is not applicable to this group's counts.
+    pub applicable: fn(&GroupNull) -> Result<(), String>,
+    /// The finding of an applicable group (verdict set later by the FDR step).
+    pub finding: fn(&Subject<'_>, &GroupNull) -> Finding,
+    /// The bar panel of a group (observed, expected, band), or `None` for no chart.
+    pub panel: Option<fn(&GroupNull, String) -> BarPanel>,
+    /// Caption of the national chart; `{subject}` is replaced.
+    pub caption: &'static str,
+}
+
+/// Run a digit test over every accepted subject and group.
+pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
+    let mut out = TestOutput::default();
+    for (index, subject) in b.subjects.iter().enumerate() {
+        if !(spec.accepts)(subject) {
+            continue;
+        }
+        let null = b.digit_null(index);
+        let national = &null.groups[0];
+        let na = |g: &GroupNull| (spec.applicable)(g).err();
+        if let Some(reason) = na(national) {
+            out.findings.push(Finding::not_applicable(
+                spec.id,
+                &subject.name,
+                None,
+                national.observed.n_all(),
+                reason,
+            ));
+            continue;
+        }
+        let mut finding = (spec.finding)(subject, national);
+        if let Some(panel) = spec.panel {
+            let stem = file_stem(&[spec.id, &subject.name, "national"]);
+            let title = format!(
+                "{} of {} (national, {} stations)",
+                spec.chart,
+                subject.name,
+                fmt_int(national.n_stations)
+            );
+            let mut p = panel(national, title);
+            p.caption = spec.caption.replace("{subject}", &subject.name);
+            out.figures.push(Figure {
+                file_stem: stem.clone(),
+                spec: FigureSpec::Bars(p),
+            });
+            finding.figure = Some(format!("figures/{stem}.png"));
+        }
+        out.findings.push(finding);
+        for (level_index, window) in null.level_start.windows(2).enumerate() {
+            let groups = &null.groups[window[0]..window[1]];
+            let findings: Vec<Finding> = groups
+                .iter()
+                .map(|g| match na(g) {
+                    Some(reason) => Finding::not_applicable(
+                        spec.id,
+                        &subject.name,
+                        g.region.clone(),
+                        g.observed.n_all(),
+                        reason,
+                    ),
+                    None => (spec.finding)(subject, g),
+                })
+                .collect();
+            let level = &b.tally.regions[level_index].name;
+            let figure = spec
+                .panel
+                .and_then(|panel| regional_figure(spec, subject, level, groups, &findings, panel));
+            for (i, mut f) in findings.into_iter().enumerate() {
+                if let Some((fig, shown)) = &figure {
+                    if shown.contains(&i) {
+                        f.figure = Some(format!("figures/{}.png", fig.file_stem));
+                    }
+                }
+                out.findings.push(f);
+            }
+            out.figures.extend(figure.map(|(f, _)| f));
+        }
+    }
+    out
+}
+
+/// Small multiples of one subject's applicable regions (at most `MAX_PANELS`, those with the
+/// lowest p-values, in region order). Returns the figure and the indices of the regions shown.
+fn regional_figure(
+    spec: &DigitTestSpec,
+    subject: &Subject<'_>,
+    level: &str,
+    groups: &[GroupNull],
+    findings: &[Finding],
+    panel: fn(&GroupNull, String) -> BarPanel,
+) -> Option<(Figure, Vec<usize>)> {
+    let mut shown: Vec<usize> = (0..groups.len())
+        .filter(|&i| findings[i].p_value.is_some())
+        .collect();
+    if shown.is_empty() {
+        return None;
+    }
+    let applicable = shown.len();
+    if applicable > MAX_PANELS {
+        let p = |i: usize| findings[i].p_value.unwrap_or(1.0);
+        shown.sort_by(|&a, &b| p(a).total_cmp(&p(b)));
+        shown.truncate(MAX_PANELS);
+        shown.sort_unstable();
+    }
+    let panels = shown
+        .iter()
+        .map(|&i| {
+            let g = &groups[i];
+            let name = g
+                .region
+                .as_ref()
+                .and_then(|r| r.last())
+                .map(String::as_str)
+                .unwrap_or("");
+            let mut p = panel(g, format!("{name} (n = {})", fmt_int(findings[i].n)));
+            p.highlight = findings[i].p_value.is_some_and(|p| p < 0.001);
+            p
+        })
+        .collect();
+    let which = if applicable > MAX_PANELS {
+        format!("The {MAX_PANELS} of {applicable} {level}s with the lowest p-values")
+    } else {
+        format!("One panel per {level} where the test applies")
+    };
+    let figure = Figure {
+        file_stem: file_stem(&[spec.id, &subject.name, "by", level]),
+        spec: FigureSpec::SmallMultiples {
+            title: format!("{} of {} by {level}", spec.chart, subject.name),
+            caption: format!("{which}: bars are observed shares, dots the expectation under the null, grey the 95% range of the simulated null. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance."),
+            panels,
+        },
+    };
+    Some((figure, shown))
+}
+
+/// `p_value_source` text for a simulation-calibrated p-value.
+pub fn source(one_sided: bool, replicates: u32) -> String {
+    if one_sided {
+        format!("simulation ({replicates} replicates), scaled chi-square matched to the simulated mean and variance")
+    } else {
+        format!("simulation ({replicates} replicates), normal matched to the simulated mean and SD, two-sided")
+    }
+}

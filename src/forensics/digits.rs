@@ -1,0 +1,430 @@
+//! Digit extraction, digit laws and digit statistics shared by the digit tests.
+//!
+//! - Benford's first-digit law P(d) = log10(1 + 1/d), d = 1..9, and second-digit law
+//!   P(d) = Σ_{k=1..9} log10(1 + 1/(10k + d)), d = 0..9 (Benford 1938; Hill 1995), computed from
+//!   the formulas (methods.md §3.1: never hard-code rounded tables). E[D2] = 4.18738970693.
+//! - Nigrini's MAD conformity bands (Nigrini 2012, *Benford's Law*, Table 7.1; benford_py constants):
+//!   first digit 0.006 / 0.012 / 0.015, second digit 0.008 / 0.010 / 0.012.
+//! - Excess MAD (Barney & Schulzke 2016): MAD − E(MAD), E(MAD) = 1/√(C·N),
+//!   C = πK² / (2 (Σ √(p_k(1 − p_k)))²): 18.131 (1BL), 17.518 (2BL), 17.453 (uniform, 10 digits).
+//! - Per-digit Z (Nigrini): Z = (|p̂ − p| − 1/(2N)) / √(p(1 − p)/N), the continuity correction
+//!   applied only when 1/(2N) < |p̂ − p| (benford_py and benford.analysis always subtract it, which
+//!   gives negative Z; methods.md §8 and §10 item 2).
+//! - `DigitHist`: every digit count the digit tests need, from one pass over a set of counts.
+
+/// Benford first-digit probabilities, d = 1..9 (index 0 is digit 1).
+pub fn benford_first() -> [f64; 9] {
+    std::array::from_fn(|i| (1.0 + 1.0 / (i as f64 + 1.0)).log10())
+}
+
+/// Benford second-digit probabilities, d = 0..9.
+pub fn benford_second() -> [f64; 10] {
+    std::array::from_fn(|d| {
+        (1..=9)
+            .map(|k| (1.0 + 1.0 / (10.0 * k as f64 + d as f64)).log10())
+            .sum()
+    })
+}
+
+/// Mean of a digit distribution over digits `first..`.
+pub fn mean_digit(p: &[f64], first: usize) -> f64 {
+    p.iter()
+        .enumerate()
+        .map(|(i, p)| (i + first) as f64 * p)
+        .sum()
+}
+
+/// Variance of a digit distribution over digits `first..`.
+pub fn var_digit(p: &[f64], first: usize) -> f64 {
+    let m = mean_digit(p, first);
+    p.iter()
+        .enumerate()
+        .map(|(i, p)| ((i + first) as f64 - m).powi(2) * p)
+        .sum()
+}
+
+/// Nigrini's conformity label for a MAD value.
+pub fn nigrini_conformity(mad: f64, bands: [f64; 3]) -> &'static str {
+    if mad <= bands[0] {
+        "close conformity"
+    } else if mad <= bands[1] {
+        "acceptable conformity"
+    } else if mad <= bands[2] {
+        "marginally acceptable conformity"
+    } else {
+        "nonconformity"
+    }
+}
+
+/// Nigrini's bands for the first digit and the second digit.
+pub const NIGRINI_FIRST: [f64; 3] = [0.006, 0.012, 0.015];
+pub const NIGRINI_SECOND: [f64; 3] = [0.008, 0.010, 0.012];
+
+/// Barney & Schulzke's constant C for expected proportions `p`.
+pub fn excess_mad_constant(p: &[f64]) -> f64 {
+    let s: f64 = p.iter().map(|p| (p * (1.0 - p)).sqrt()).sum();
+    std::f64::consts::PI * (p.len() as f64).powi(2) / (2.0 * s * s)
+}
+
+/// Excess MAD = MAD − 1/√(C·N).
+pub fn excess_mad(mad: f64, p: &[f64], n: u64) -> f64 {
+    mad - 1.0 / (excess_mad_constant(p) * n.max(1) as f64).sqrt()
+}
+
+/// Nigrini's per-digit Z with the conditional continuity correction.
+pub fn nigrini_z(observed_share: f64, expected: f64, n: u64) -> f64 {
+    let n = n.max(1) as f64;
+    let diff = (observed_share - expected).abs();
+    let cc = 1.0 / (2.0 * n);
+    let num = if cc < diff { diff - cc } else { diff };
+    num / (expected * (1.0 - expected) / n).sqrt()
+}
+
+/// First significant digit (1..9) of a positive count.
+pub fn first_digit(mut v: u64) -> u64 {
+    while v >= 10 {
+        v /= 10;
+    }
+    v
+}
+
+/// Second significant digit (0..9) of a count ≥ 10.
+pub fn second_digit(mut v: u64) -> u64 {
+    while v >= 100 {
+        v /= 10;
+    }
+    v % 10
+}
+
+/// Round half to even (R's and Python's `round`), for rounded percentages (methods.md §8).
+pub fn round_half_even(x: f64) -> f64 {
+    x.round_ties_even()
+}
+
+/// Whether the percentage 100·votes/total, rounded half-to-even to an integer, ends in 0 or 5.
+pub fn percent_ends_in_0_or_5(votes: u64, total: u64) -> bool {
+    let pct = round_half_even(100.0 * votes as f64 / total as f64) as u64;
+    pct % 5 == 0
+}
+
+/// Every digit count the digit tests need, for one set of counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitHist {
+    /// Last digit of counts ≥ 10.
+    pub last_ge10: [u32; 10],
+    /// Last digit of all counts (EFToolkit `LastC`, `C05s` "all").
+    pub last_all: [u32; 10],
+    /// Last two digits of counts ≥ 10 (tens digit × 10 + units), for the pair tests.
+    pub last2_ge10: [u32; 100],
+    /// Last two digits of counts ≥ 100.
+    pub last2_ge100: [u32; 100],
+    /// Second significant digit of counts ≥ 10.
+    pub second_ge10: [u32; 10],
+    /// First significant digit of counts ≥ 1 (index 0 = digit 1).
+    pub first_ge1: [u32; 9],
+    /// Stations with a positive total whose rounded percentage ends in 0 or 5, and such stations.
+    pub p05_hits: u32,
+    pub p05_n: u32,
+    /// Smallest and largest positive count (for the first-digit applicability rule).
+    pub min_positive: u64,
+    pub max: u64,
+}
+
+impl Default for DigitHist {
+    fn default() -> Self {
+        DigitHist {
+            last_ge10: [0; 10],
+            last_all: [0; 10],
+            last2_ge10: [0; 100],
+            last2_ge100: [0; 100],
+            second_ge10: [0; 10],
+            first_ge1: [0; 9],
+            p05_hits: 0,
+            p05_n: 0,
+            min_positive: u64::MAX,
+            max: 0,
+        }
+    }
+}
+
+impl DigitHist {
+    /// Add the last-digit family contribution of one count.
+    #[inline]
+    pub fn add_last(&mut self, v: u64) {
+        let d = (v % 10) as usize;
+        self.last_all[d] += 1;
+        if v >= 10 {
+            self.last_ge10[d] += 1;
+            self.last2_ge10[(v % 100) as usize] += 1;
+        }
+    }
+
+    /// Add a count to the last-two-digits histogram (counts ≥ 100 only).
+    #[inline]
+    pub fn add_last2(&mut self, v: u64) {
+        if v >= 100 {
+            self.last2_ge100[(v % 100) as usize] += 1;
+        }
+    }
+
+    /// Add the leading-digit contribution of one count.
+    #[inline]
+    pub fn add_leading(&mut self, v: u64) {
+        if v >= 1 {
+            self.first_ge1[(first_digit(v) - 1) as usize] += 1;
+            self.min_positive = self.min_positive.min(v);
+        }
+        if v >= 10 {
+            self.second_ge10[second_digit(v) as usize] += 1;
+        }
+        self.max = self.max.max(v);
+    }
+
+    /// Add the rounded-percentage contribution of one count with its station total.
+    #[inline]
+    pub fn add_percent(&mut self, v: u64, total: u64) {
+        if total > 0 {
+            self.p05_n += 1;
+            if percent_ends_in_0_or_5(v.min(total), total) {
+                self.p05_hits += 1;
+            }
+        }
+    }
+
+    /// Add every contribution of one observed count.
+    pub fn add(&mut self, v: u64, total: u64) {
+        self.add_last(v);
+        self.add_last2(v);
+        self.add_leading(v);
+        self.add_percent(v, total);
+    }
+
+    pub fn n_ge10(&self) -> u64 {
+        self.last_ge10.iter().map(|&c| c as u64).sum()
+    }
+
+    pub fn n_all(&self) -> u64 {
+        self.last_all.iter().map(|&c| c as u64).sum()
+    }
+
+    /// Repeated (a = b) and adjacent (|a − b| = 1, linear: 0 and 9 are not adjacent) last-two-digit
+    /// pairs among counts ≥ 10, and the number of such counts.
+    pub fn pairs(&self) -> (u64, u64, u64) {
+        let (mut rep, mut adj, mut n) = (0u64, 0u64, 0u64);
+        for (k, &c) in self.last2_ge10.iter().enumerate() {
+            let (a, b) = (k / 10, k % 10);
+            let c = c as u64;
+            n += c;
+            if a == b {
+                rep += c;
+            } else if a.abs_diff(b) == 1 {
+                adj += c;
+            }
+        }
+        (rep, adj, n)
+    }
+}
+
+/// Bandwidth (votes) of the Gaussian kernel of the smooth-count null (see `last_digit`): it keeps
+/// exp(−2π²σ²/100) ≈ 0.7 % of a period-10 digit pattern and none of a period-5 one.
+pub const SMOOTH_SIGMA: f64 = 5.0;
+/// Counts at or above this are treated as having uniform last digits under the null.
+const SMOOTH_CAP: u64 = 5000;
+
+/// Expected last-digit shares of counts ≥ `min_count` under a locally smooth count distribution.
+pub fn smooth_expected(values: &[u64], min_count: u64) -> [f64; 10] {
+    let radius = (4.0 * SMOOTH_SIGMA) as u64;
+    let top = SMOOTH_CAP + radius;
+    let mut hist = vec![0f64; top as usize];
+    let (mut n_mid, mut n_big) = (0u64, 0u64);
+    for &v in values {
+        if v < top {
+            hist[v as usize] += 1.0;
+        }
+        if v >= SMOOTH_CAP {
+            n_big += 1;
+        } else if v >= min_count {
+            n_mid += 1;
+        }
+    }
+    let kernel: Vec<f64> = (0..=2 * radius)
+        .map(|i| {
+            let x = i as f64 - radius as f64;
+            (-x * x / (2.0 * SMOOTH_SIGMA * SMOOTH_SIGMA)).exp()
+        })
+        .collect();
+    let kernel_sum: f64 = kernel.iter().sum();
+    let mut smooth_by_digit = [0f64; 10];
+    for v in min_count..SMOOTH_CAP {
+        let lo = v.saturating_sub(radius);
+        let hi = (v + radius).min(top - 1);
+        let mut g = 0.0;
+        for u in lo..=hi {
+            g += hist[u as usize] * kernel[(u + radius - v) as usize];
+        }
+        smooth_by_digit[(v % 10) as usize] += g / kernel_sum;
+    }
+    let smooth_total: f64 = smooth_by_digit.iter().sum();
+    let total = (n_mid + n_big) as f64;
+    let mut expected = [0.1; 10];
+    if total > 0.0 && smooth_total > 0.0 {
+        for d in 0..10 {
+            expected[d] =
+                (n_mid as f64 * smooth_by_digit[d] / smooth_total + n_big as f64 * 0.1) / total;
+        }
+    }
+    expected
+}
+
+/// Shares of a histogram (0 for an empty one).
+pub fn shares<const K: usize>(h: &[u32; K]) -> [f64; K] {
+    let n: u64 = h.iter().map(|&c| c as u64).sum();
+    let n = n.max(1) as f64;
+    h.map(|c| c as f64 / n)
+}
+
+/// Mean digit of a histogram whose index is the digit plus `first`.
+pub fn hist_mean(h: &[u32], first: usize) -> f64 {
+    let n: u64 = h.iter().map(|&c| c as u64).sum();
+    let s: u64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (i + first) as u64 * c as u64)
+        .sum();
+    s as f64 / n.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn benford_laws_match_methods_tables() {
+        // methods.md §3.1 (percent, 10 decimals).
+        let f = benford_first();
+        assert!((f[0] * 100.0 - 30.1029995664).abs() < 1e-9);
+        assert!((f[8] * 100.0 - 4.5757490561).abs() < 1e-9);
+        let s = benford_second();
+        let want = [
+            11.9679268597,
+            11.3890103408,
+            10.8821499006,
+            10.4329560231,
+            10.0308202268,
+            9.6677235802,
+            9.3374735783,
+            9.0351989270,
+            8.7570053579,
+            8.4997352058,
+        ];
+        for (a, b) in s.iter().zip(want) {
+            assert!((a * 100.0 - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        assert!((s.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((mean_digit(&s, 0) - 4.18738970693).abs() < 1e-10);
+        assert!((var_digit(&s, 0).sqrt() - 2.87293902185).abs() < 1e-10);
+        assert!((mean_digit(&f, 1) - 3.44024).abs() < 1e-5);
+    }
+
+    #[test]
+    fn excess_mad_constants_match_methods() {
+        // methods.md §3.2: 18.131 (1BL), 17.518 (2BL), 17.453 (uniform 10 digits).
+        assert!((excess_mad_constant(&benford_first()) - 18.131).abs() < 5e-4);
+        assert!((excess_mad_constant(&benford_second()) - 17.518).abs() < 5e-4);
+        assert!((excess_mad_constant(&[0.1; 10]) - 17.453).abs() < 5e-4);
+        // E(MAD) at N = 1000 for 1BL is 0.00743.
+        assert!((1.0 / (18.131f64 * 1000.0).sqrt() - 0.00743).abs() < 5e-6);
+    }
+
+    #[test]
+    fn nigrini_z_on_powers_of_two() {
+        // methods.md §10 item 2: first digits of 2^0..2^999, Nigrini-rule Z.
+        let counts = [301u64, 176, 125, 97, 79, 69, 56, 52, 45];
+        let want = [
+            0.0021, 0.0076, 0.0059, 0.0096, 0.0212, 0.1965, 0.2019, 0.0499, 0.0390,
+        ];
+        let p = benford_first();
+        for d in 0..9 {
+            let z = nigrini_z(counts[d] as f64 / 1000.0, p[d], 1000);
+            assert!(
+                (z - want[d]).abs() < 5e-5,
+                "digit {}: {z} vs {}",
+                d + 1,
+                want[d]
+            );
+        }
+    }
+
+    #[test]
+    fn powers_of_two_and_fibonacci_digit_extraction() {
+        // Exact big-integer first digits of 2^n, n = 0..999, and F_1..F_1000 (methods.md §10).
+        fn first_digits(numbers: impl Iterator<Item = Vec<u32>>) -> [u32; 9] {
+            let mut h = [0u32; 9];
+            for n in numbers {
+                h[*n.last().unwrap() as usize - 1] += 1;
+            }
+            h
+        }
+        // Little-endian base-10 big integers.
+        let mut x = vec![1u32];
+        let powers = (0..1000).map(|_| {
+            let out = x.clone();
+            let mut carry = 0;
+            for d in x.iter_mut() {
+                let v = *d * 2 + carry;
+                *d = v % 10;
+                carry = v / 10;
+            }
+            if carry > 0 {
+                x.push(carry);
+            }
+            out
+        });
+        assert_eq!(
+            first_digits(powers),
+            [301, 176, 125, 97, 79, 69, 56, 52, 45]
+        );
+        let (mut a, mut b) = (vec![1u32], vec![1u32]);
+        let fib = (0..1000).map(|_| {
+            let out = a.clone();
+            let mut c = Vec::with_capacity(b.len() + 1);
+            let mut carry = 0;
+            for i in 0..b.len() {
+                let v = b[i] + a.get(i).copied().unwrap_or(0) + carry;
+                c.push(v % 10);
+                carry = v / 10;
+            }
+            if carry > 0 {
+                c.push(carry);
+            }
+            a = std::mem::replace(&mut b, c);
+            out
+        });
+        assert_eq!(first_digits(fib), [301, 177, 125, 96, 80, 67, 56, 53, 45]);
+    }
+
+    #[test]
+    fn digits_and_pairs() {
+        assert_eq!((first_digit(4567), second_digit(4567)), (4, 5));
+        assert_eq!(second_digit(10), 0);
+        let mut h = DigitHist::default();
+        for v in [11, 12, 54, 100, 7, 990, 1009] {
+            h.add(v, 1000);
+        }
+        let (rep, adj, n) = h.pairs();
+        assert_eq!((rep, adj, n), (2, 2, 6)); // 11, 100(00) repeated; 12, 54 adjacent
+        assert_eq!(h.n_ge10(), 6);
+        assert_eq!(h.last2_ge100.iter().sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn rounding_is_half_to_even() {
+        assert_eq!(round_half_even(12.5), 12.0);
+        assert_eq!(round_half_even(13.5), 14.0);
+        assert!(!percent_ends_in_0_or_5(1, 8)); // 12.5 % → 12
+        assert!(percent_ends_in_0_or_5(3, 20)); // 15 %
+        assert!(!percent_ends_in_0_or_5(1, 40)); // 2.5 % → 2
+        assert!(!percent_ends_in_0_or_5(9, 40)); // 22.5 % → 22
+        assert!(percent_ends_in_0_or_5(1, 4)); // 25 %
+    }
+}
