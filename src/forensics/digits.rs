@@ -104,7 +104,7 @@ pub fn round_half_even(x: f64) -> f64 {
 /// Whether the percentage 100·votes/total, rounded half-to-even to an integer, ends in 0 or 5.
 pub fn percent_ends_in_0_or_5(votes: u64, total: u64) -> bool {
     let pct = round_half_even(100.0 * votes as f64 / total as f64) as u64;
-    pct % 5 == 0
+    pct.is_multiple_of(5)
 }
 
 /// Every digit count the digit tests need, for one set of counts.
@@ -389,8 +389,8 @@ mod tests {
             let out = a.clone();
             let mut c = Vec::with_capacity(b.len() + 1);
             let mut carry = 0;
-            for i in 0..b.len() {
-                let v = b[i] + a.get(i).copied().unwrap_or(0) + carry;
+            for (i, &bi) in b.iter().enumerate() {
+                let v = bi + a.get(i).copied().unwrap_or(0) + carry;
                 c.push(v % 10);
                 carry = v / 10;
             }

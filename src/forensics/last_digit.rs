@@ -316,14 +316,16 @@ mod tests {
 
     #[test]
     fn too_few_counts_is_not_applicable() {
-        let mut t = crate::tally::Tally::default();
-        t.valid = vec![100; 5];
-        t.station_keys = (0..5).map(|i| i.to_string()).collect();
-        t.candidates = vec![crate::tally::Candidate {
-            name: "Tiny".into(),
-            source: "t".into(),
-            votes: vec![3, 5, 12, 40, 7],
-        }];
+        let t = crate::tally::Tally {
+            valid: vec![100; 5],
+            station_keys: (0..5).map(|i| i.to_string()).collect(),
+            candidates: vec![crate::tally::Candidate {
+                name: "Tiny".into(),
+                source: "t".into(),
+                votes: vec![3, 5, 12, 40, 7],
+            }],
+            ..Default::default()
+        };
         let params = super::super::Params {
             replicates: 10,
             ..Default::default()
