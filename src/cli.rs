@@ -50,6 +50,10 @@ pub struct AnalyzeArgs {
     /// False-discovery rate for verdicts (Benjamini–Hochberg across each dataset's findings).
     #[arg(long, default_value_t = Params::default().alpha)]
     pub alpha: f64,
+    /// Most station draws (stations × replicates) per simulated subject; larger elections get fewer
+    /// replicates (at least 200). 0 = always use --replicates.
+    #[arg(long, default_value_t = Params::default().max_station_draws)]
+    pub max_station_draws: u64,
     /// Comma-separated test ids to run (default: all; see `analyze list-tests`).
     #[arg(long, value_delimiter = ',')]
     pub tests: Option<Vec<String>>,

@@ -50,6 +50,7 @@ impl Config {
                 replicates: a.replicates,
                 alpha: a.alpha,
                 region_depth: a.region_depth,
+                max_station_draws: a.max_station_draws,
             },
             timings: a.timings,
             quiet: a.quiet,

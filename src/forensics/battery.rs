@@ -8,6 +8,11 @@ use super::digit_null::{simulate, DigitNull};
 use super::Params;
 use crate::tally::Tally;
 
+/// Fewest counts ≥ 10 for any digit test on a subject (5 expected per digit).
+pub const DIGIT_MIN_COUNTS: u64 = 50;
+/// Smallest median count for any digit test on a subject.
+pub const DIGIT_MIN_MEDIAN: u64 = 10;
+
 /// What a subject is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubjectKind {
@@ -62,6 +67,30 @@ impl<'a> Battery<'a> {
             subjects,
             digit_nulls,
         }
+    }
+
+    /// Whether the digit tests can say anything about subject `index` at all: at least
+    /// `DIGIT_MIN_COUNTS` counts of 10 or more and a median count of at least `DIGIT_MIN_MEDIAN`.
+    /// Subjects that fail (minor candidates) get a not-applicable finding from every digit test
+    /// and cost no simulation.
+    pub fn digit_gate(&self, index: usize) -> Result<(), String> {
+        let counts = self.subjects[index].counts;
+        let n10 = counts.iter().filter(|&&c| c >= 10).count();
+        if (n10 as u64) < DIGIT_MIN_COUNTS {
+            return Err(format!(
+                "only {n10} of {} station counts reach 10; digit tests need at least {DIGIT_MIN_COUNTS}",
+                counts.len()
+            ));
+        }
+        let mut sorted = counts.to_vec();
+        let mid = (sorted.len() - 1) / 2;
+        let median = *sorted.select_nth_unstable(mid).1;
+        if median < DIGIT_MIN_MEDIAN {
+            return Err(format!(
+                "the median count is {median} (under {DIGIT_MIN_MEDIAN}): digits of counts this small reflect the size of the numbers, not how they were counted"
+            ));
+        }
+        Ok(())
     }
 
     /// The simulated digit null of subject `index` (computed on first use, then shared).

@@ -36,6 +36,16 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
         if !(spec.accepts)(subject) {
             continue;
         }
+        if let Err(reason) = b.digit_gate(index) {
+            out.findings.push(Finding::not_applicable(
+                spec.id,
+                &subject.name,
+                None,
+                subject.counts.len() as u64,
+                reason,
+            ));
+            continue;
+        }
         let null = b.digit_null(index);
         let national = &null.groups[0];
         let na = |g: &GroupNull| (spec.applicable)(g).err();

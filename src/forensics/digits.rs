@@ -102,8 +102,16 @@ pub fn round_half_even(x: f64) -> f64 {
 }
 
 /// Whether the percentage 100·votes/total, rounded half-to-even to an integer, ends in 0 or 5.
+/// Integer arithmetic: exact at the ties (12.5 % → 12) where floating point could err.
 pub fn percent_ends_in_0_or_5(votes: u64, total: u64) -> bool {
-    let pct = round_half_even(100.0 * votes as f64 / total as f64) as u64;
+    let num = 100 * votes as u128;
+    let den = total as u128;
+    let (q, r) = (num / den, num % den);
+    let pct = match (2 * r).cmp(&den) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+        std::cmp::Ordering::Less => q,
+    };
     pct.is_multiple_of(5)
 }
 
@@ -197,6 +205,25 @@ impl DigitHist {
         self.add_last2(v);
         self.add_leading(v);
         self.add_percent(v, total);
+    }
+
+    /// Add another histogram's counts (for rolling regions up into their parents).
+    pub fn merge(&mut self, o: &DigitHist) {
+        fn add<const K: usize>(a: &mut [u32; K], b: &[u32; K]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        add(&mut self.last_ge10, &o.last_ge10);
+        add(&mut self.last_all, &o.last_all);
+        add(&mut self.last2_ge10, &o.last2_ge10);
+        add(&mut self.last2_ge100, &o.last2_ge100);
+        add(&mut self.second_ge10, &o.second_ge10);
+        add(&mut self.first_ge1, &o.first_ge1);
+        self.p05_hits += o.p05_hits;
+        self.p05_n += o.p05_n;
+        self.min_positive = self.min_positive.min(o.min_positive);
+        self.max = self.max.max(o.max);
     }
 
     pub fn n_ge10(&self) -> u64 {

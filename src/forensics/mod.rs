@@ -7,10 +7,17 @@
 //! plotters.
 
 pub mod battery;
+pub mod benford_first_digit;
+pub mod benford_second_digit;
 pub mod digit_findings;
 pub mod digit_null;
+pub mod digit_pairs;
 pub mod digits;
 pub mod last_digit;
+pub mod last_digit_mean;
+pub mod last_two_digits;
+pub mod second_digit_mean;
+pub mod zero_five_endings;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -33,7 +40,16 @@ pub struct ForensicTest {
 }
 
 /// Every test the pipeline knows, in report order.
-pub const ALL: &[ForensicTest] = &[last_digit::TEST];
+pub const ALL: &[ForensicTest] = &[
+    benford_second_digit::TEST,
+    second_digit_mean::TEST,
+    last_digit::TEST,
+    last_digit_mean::TEST,
+    last_two_digits::TEST,
+    zero_five_endings::TEST,
+    digit_pairs::TEST,
+    benford_first_digit::TEST,
+];
 
 /// Parameters shared by the tests (recorded in results.json).
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +62,23 @@ pub struct Params {
     pub alpha: f64,
     /// How many levels of the region hierarchy get their own findings (1 = top level only).
     pub region_depth: usize,
+    /// Most station draws (stations × replicates) per simulated subject; large elections get
+    /// fewer replicates (at least `MIN_REPLICATES`), recorded in each finding. 0 = no limit.
+    pub max_station_draws: u64,
+}
+
+/// Fewest replicates a simulated null uses when `max_station_draws` limits it.
+pub const MIN_REPLICATES: u32 = 200;
+
+impl Params {
+    /// Replicates for a null over `n` stations under the draw budget.
+    pub fn replicates_for(&self, n: usize) -> u32 {
+        if self.max_station_draws == 0 || n == 0 {
+            return self.replicates;
+        }
+        let affordable = (self.max_station_draws / n as u64).min(u32::MAX as u64) as u32;
+        self.replicates.min(affordable.max(MIN_REPLICATES))
+    }
 }
 
 impl Default for Params {
@@ -55,6 +88,7 @@ impl Default for Params {
             replicates: 1000,
             alpha: 0.05,
             region_depth: 1,
+            max_station_draws: 200_000_000,
         }
     }
 }
@@ -147,6 +181,9 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("known tests: last_digit"), "{err}");
+        assert!(
+            err.contains("known tests: benford_second_digit, second_digit_mean, last_digit"),
+            "{err}"
+        );
     }
 }

@@ -118,6 +118,18 @@ pub fn build(r: &Report<'_>) -> Document {
         "analyze --input {} --seed {} --replicates {} --alpha {}",
         r.options.input, r.options.params.seed, r.options.params.replicates, r.options.params.alpha
     );
+    if r.options.params.max_station_draws != crate::forensics::Params::default().max_station_draws {
+        cmd.push_str(&format!(
+            " --max-station-draws {}",
+            r.options.params.max_station_draws
+        ));
+    }
+    if r.options.params.region_depth != 1 {
+        cmd.push_str(&format!(
+            " --region-depth {}",
+            r.options.params.region_depth
+        ));
+    }
     if let Some(m) = &r.options.mapping {
         cmd.push_str(&format!(" --mapping {m}"));
     }
