@@ -93,6 +93,12 @@ fn analyse_dataset(
         Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
         None => {
             let sample = tables[0].sample_rows(2000)?;
+            if sample.is_empty() {
+                anyhow::bail!(
+                    "{}: the file has a header row but no data rows; check that it is the complete download",
+                    tables[0].path.display()
+                );
+            }
             let (m, notes) = infer::infer(&source.name, &tables[0].headers, &sample)
                 .with_context(|| format!("{}", tables[0].path.display()))?;
             (m, notes, None, "inferred")

@@ -761,10 +761,8 @@ fn excludes_conflicting_duplicates() {
     assert!(!run.station_column("station_key").contains(&"9".to_string()));
 }
 
-/// Known bug (see the test report): both conflicting rows get the same detail, naming the first
-/// row, so row 12 says it conflicts with "file 0 row 12" (itself) instead of row 13.
+/// Each conflicting row names the other copy (by row and file name), never itself.
 #[test]
-#[ignore = "bug: the first conflicting row's detail points at itself"]
 fn conflicting_duplicates_point_to_the_other_row() {
     let (run, _) = ledger_run();
     let first = excluded_at(&run, 12);
@@ -1122,8 +1120,8 @@ fn long_layout_excludes_conflicting_stations_and_duplicate_candidate_rows() {
         (4, "duplicate_candidate_row"),
         (5, "conflicting_station_fields"),
         (6, "conflicting_station_fields"),
-        (7, "conflicting_station_fields"),
-        (8, "conflicting_station_fields"),
+        (7, "conflicting_candidate_votes"),
+        (8, "conflicting_candidate_votes"),
     ]
     .into_iter()
     .map(|(r, s)| (r, s.to_string()))
@@ -1132,7 +1130,7 @@ fn long_layout_excludes_conflicting_stations_and_duplicate_candidate_rows() {
     // Station 4 has no row for bea: kept, bea counted as 0, flagged.
     assert_eq!(
         run.flagged_rows(),
-        vec![("4".to_string(), 9, "missing_value".to_string())]
+        vec![("4".to_string(), 9, "missing_candidate_row".to_string())]
     );
     assert_eq!(run.results["totals"]["stations"], 2);
     assert_eq!(
@@ -1282,13 +1280,11 @@ fn fails_on_a_header_only_file_with_a_mapping() {
         &tiny_mapping_text(),
     );
     let err = run_err_on(&input);
-    assert!(err.contains("no row could be analysed"), "{err}");
+    assert!(err.contains("header row but no data rows"), "{err}");
 }
 
-/// Known bug (see the test report): without a mapping, a header-only file is reported as "no
-/// candidate vote columns found", which sends the user to the mapping instead of the data.
+/// Without a mapping, a header-only file must be reported as such, not as a mapping problem.
 #[test]
-#[ignore = "bug: a header-only file without mapping reports 'no candidate vote columns found'"]
 fn fails_on_a_header_only_file_without_mapping_saying_there_are_no_rows() {
     let dir = TempDir::new().unwrap();
     let input = dir.path().join("header.csv");
@@ -1304,10 +1300,8 @@ fn fails_on_a_header_only_file_without_mapping_saying_there_are_no_rows() {
     );
 }
 
-/// Known bug (see the test report): blank lines are skipped without being counted, so row
-/// numbers after a blank line are one less than the row a spreadsheet shows.
+/// Blank lines are not data rows, but they are rows in a spreadsheet: numbering counts them.
 #[test]
-#[ignore = "bug: row numbers after a blank line do not match the spreadsheet row"]
 fn row_numbers_after_a_blank_line_match_the_spreadsheet() {
     let dir = TempDir::new().unwrap();
     let csv = "region,station,registered,valid,null,ana,bea\n\

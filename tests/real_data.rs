@@ -5,15 +5,21 @@
 //!
 //! When the data folder is absent (e.g. a fresh clone elsewhere) each test prints a note and
 //! passes without checking anything.
+//!
+//! Runs use `--replicates 20`: the number of Monte Carlo replicates only changes the
+//! simulation-calibrated p-values, none of the totals, counts or flat-null statistics checked
+//! here, and the default (1000) makes the whole battery take many minutes in a debug build.
+//! Outputs go to `CARGO_TARGET_TMPDIR/real_data/<dataset>` (inside `target/`, replaced on every
+//! run, left there for inspection).
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_analyze");
 
@@ -44,14 +50,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// One analysed real dataset.
 struct Analysed {
-    out: TempDir,
+    out: PathBuf,
     name: String,
     results: Value,
 }
 
 impl Analysed {
     fn dir(&self) -> PathBuf {
-        self.out.path().join(&self.name)
+        self.out.join(&self.name)
     }
 
     /// The national finding of a test for a subject.
@@ -111,9 +117,16 @@ impl Analysed {
     }
 }
 
-/// `analyze --input <file> --mapping tests/mappings/<name>.mapping.toml --output <tmp> -q`.
+/// `analyze --input <file> --mapping tests/mappings/<name>.mapping.toml --output <dir> -q
+/// --replicates 20`.
 fn analyse(input: &Path, name: &str) -> Analysed {
-    let out = TempDir::new().unwrap();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("real_data")
+        .join(name);
+    if out.exists() {
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    std::fs::create_dir_all(&out).unwrap();
     let mapping = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/mappings")
         .join(format!("{name}.mapping.toml"));
@@ -123,9 +136,9 @@ fn analyse(input: &Path, name: &str) -> Analysed {
         .arg("--mapping")
         .arg(&mapping)
         .arg("--output")
-        .arg(out.path())
-        .arg("-q")
-        .current_dir(out.path())
+        .arg(&out)
+        .args(["-q", "--replicates", "20"])
+        .current_dir(&out)
         .output()
         .expect("cannot start the analyze binary");
     assert!(
@@ -134,7 +147,7 @@ fn analyse(input: &Path, name: &str) -> Analysed {
         input.display(),
         String::from_utf8_lossy(&o.stderr)
     );
-    let json = std::fs::read_to_string(out.path().join(name).join("results.json")).unwrap();
+    let json = std::fs::read_to_string(out.join(name).join("results.json")).unwrap();
     let results: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(results["dataset"], name);
     assert_eq!(results["mapping"]["source"], "file");
@@ -216,6 +229,13 @@ fn sums_by_region(
     out
 }
 
+/// Venezuela 2024, analysed once for the tests that read it.
+fn venezuela() -> Option<&'static Analysed> {
+    static VE: OnceLock<Analysed> = OnceLock::new();
+    let input = data_file("ve2024-actas/RESULTADOS_2024_CSV_V1.csv")?;
+    Some(VE.get_or_init(|| analyse(&input, "ve2024")))
+}
+
 fn close(actual: &Value, expected: f64, tolerance: f64) -> bool {
     actual
         .as_f64()
@@ -224,12 +244,12 @@ fn close(actual: &Value, expected: f64, tolerance: f64) -> bool {
 
 #[test]
 fn venezuela_2024_reproduces_provenance_totals() {
-    let Some(input) = data_file("ve2024-actas/RESULTADOS_2024_CSV_V1.csv") else {
+    let Some(a) = venezuela() else {
         return;
     };
-    let a = analyse(&input, "ve2024");
+    let input = data_file("ve2024-actas/RESULTADOS_2024_CSV_V1.csv").unwrap();
     assert_every_row_analysed(
-        &a,
+        a,
         24_532,
         "fd2712796bf8ec77dfe02e07cd864882c93f4079238c2d21b822b7b9a999f8ea",
     );
@@ -270,7 +290,7 @@ fn venezuela_2024_reproduces_provenance_totals() {
 
     // Per state, as in the PROVENANCE table: tables | RE | valid | null | EG | NM | ...
     let by_state = sums_by_region(
-        &a,
+        a,
         "region_state",
         &[
             "registered",
@@ -295,10 +315,9 @@ fn venezuela_2024_reproduces_provenance_totals() {
 
 #[test]
 fn venezuela_2024_last_digit_reproduces_methods_flat_null_chi_square() {
-    let Some(input) = data_file("ve2024-actas/RESULTADOS_2024_CSV_V1.csv") else {
+    let Some(a) = venezuela() else {
         return;
     };
-    let a = analyse(&input, "ve2024");
     // methods.md §7.2 (χ², p, LastC) and §10 item 10 (digit counts, counts ≥ 10).
     let cases = [
         (

@@ -8,8 +8,10 @@
 //! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits,
 //!   rounded percentages): the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
 //!   at least 0), i.e. from the observed count distribution convolved with a Gaussian kernel, whose
-//!   last digits are exactly the smooth-count expectation (σ = 5 votes; σ = 50 for the last two
-//!   digits, whose period is 100). This keeps each station's magnitude, so small-count slopes and
+//!   last digits are exactly the smooth-count expectation (σ = 5 votes). For the last two digits
+//!   (period 100, where a σ = 50 jitter would flatten the steep count distributions of a few hundred
+//!   votes) each count keeps its century and its ending is redrawn from the within-century null of
+//!   `digits::CenturyModel` (quadratic log-density across neighbouring centuries). This keeps each station's magnitude, so small-count slopes and
 //!   coarse percentages at small denominators are reproduced, but carries no digit preference.
 //!   The naive redraw `Bin(N, c/N)` is avoided on purpose: it adds binomial variance on top of the
 //!   observed spread and is anti-conservative for small parties (methods.md §12).
@@ -33,19 +35,19 @@
 //! replicates run in parallel in chunks and are folded in replicate order, so results do not depend
 //! on the number of threads.
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use super::digits::{benford_first, benford_second, hist_mean, shares, smooth_expected, DigitHist};
+use super::digits::{
+    benford_first, benford_second, hist_mean, shares, smooth_expected, CenturyModel, DigitHist,
+};
 use super::Params;
 use crate::stats::goodness_of_fit::{chi_square_sf, fit};
 use crate::tally::Tally;
 
 /// Jitter (votes) of the smooth-count null for the last digit; see `digits::SMOOTH_SIGMA`.
 const JITTER_LAST: f64 = super::digits::SMOOTH_SIGMA;
-/// Jitter for the last two digits (period 100).
-const JITTER_LAST2: f64 = 50.0;
 /// Replicates evaluated in parallel before folding in order.
 const CHUNK: usize = 64;
 
@@ -79,8 +81,13 @@ impl Stat {
     }
 }
 
-/// Every statistic of one histogram. `smooth_last` is the smooth-count expectation of the last digit.
-pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10]) -> [f64; N_STATS] {
+/// Every statistic of one histogram. `smooth_last` is the smooth-count expectation of the last
+/// digit, `expected_last2` the within-century expectation of the last two digits.
+pub fn stat_values(
+    h: &DigitHist,
+    smooth_last: &[f64; 10],
+    expected_last2: &[f64; 100],
+) -> [f64; N_STATS] {
     let n10 = h.n_ge10().max(1) as f64;
     let nall = h.n_all().max(1) as f64;
     let (rep, adj, npairs) = h.pairs();
@@ -96,7 +103,7 @@ pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10]) -> [f64; N_STATS] {
     v[Stat::Repeated as usize] = rep as f64 / npairs;
     v[Stat::AdjacentLinear as usize] = adj as f64 / npairs;
     v[Stat::AdjacentCircular as usize] = (adj as f64 + circ) / npairs;
-    v[Stat::Last2Chi2 as usize] = fit(&h.last2_ge100.map(u64::from), &[0.01; 100]).chi_square;
+    v[Stat::Last2Chi2 as usize] = fit(&h.last2_ge100.map(u64::from), expected_last2).chi_square;
     v[Stat::SecondChi2 as usize] = fit(&h.second_ge10.map(u64::from), &benford_second()).chi_square;
     v[Stat::SecondMean as usize] = hist_mean(&h.second_ge10, 0);
     v[Stat::FirstChi2 as usize] = fit(&h.first_ge1.map(u64::from), &benford_first()).chi_square;
@@ -140,6 +147,8 @@ pub struct GroupNull {
     pub observed: DigitHist,
     /// Smooth-count expectation of the last digit of counts ≥ 10 (from the observed counts).
     pub smooth_last: [f64; 10],
+    /// Within-century expectation of the last two digits of counts ≥ 100 (`digits::CenturyModel`).
+    pub expected_last2: [f64; 100],
     /// Observed value of every statistic.
     pub observed_stats: [f64; N_STATS],
     /// Simulated moments of every statistic.
@@ -376,6 +385,9 @@ pub fn simulate(
             group_values[g].push(votes[i]);
         }
     }
+    let century = CenturyModel::fit(votes);
+    let expected_last2: Vec<[f64; 100]> =
+        group_values.iter().map(|v| century.expected(v)).collect();
     let smooth: Vec<[f64; 10]> = group_values
         .iter()
         .map(|v| smooth_expected(v, 10))
@@ -383,7 +395,8 @@ pub fn simulate(
     let observed_stats: Vec<[f64; N_STATS]> = observed
         .iter()
         .zip(&smooth)
-        .map(|(h, s)| stat_values(h, s))
+        .zip(&expected_last2)
+        .map(|((h, s), e)| stat_values(h, s, e))
         .collect();
     let medians: Vec<u64> = group_values
         .iter_mut()
@@ -463,7 +476,10 @@ pub fn simulate(
                 for (i, st) in stations.iter().enumerate() {
                     let z: f64 = StandardNormal.sample(&mut rng);
                     let last = round_non_negative(st.count + JITTER_LAST * z);
-                    let last2 = round_non_negative(st.count + JITTER_LAST2 * z);
+                    // Keep the century, redraw the ending from the within-century null.
+                    let u: f64 = rng.random();
+                    let century_of = st.count as u64 / 100;
+                    let last2 = 100 * century_of + century.draw(century_of as usize, u);
                     let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
                     let h = &mut hists[fine[i] as usize];
                     h.add_last(last);
@@ -486,7 +502,7 @@ pub fn simulate(
             .collect();
         for hists in chunk {
             for (g, h) in hists.iter().enumerate() {
-                let values = stat_values(h, &smooth[g]);
+                let values = stat_values(h, &smooth[g], &expected_last2[g]);
                 for s in 0..N_STATS {
                     sims[g][s].push(values[s]);
                     if values[s] >= observed_stats[g][s] {
@@ -517,6 +533,7 @@ pub fn simulate(
                 region: regions[g].clone(),
                 observed: observed[g].clone(),
                 smooth_last: smooth[g],
+                expected_last2: expected_last2[g],
                 observed_stats: observed_stats[g],
                 sim: sims[g].clone(),
                 exceed: exceed[g],

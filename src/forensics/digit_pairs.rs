@@ -294,8 +294,10 @@ mod tests {
             }
         );
         // Uniform last two digits: exactly 10 / 18 / 20 of 100 endings.
-        let mut u = DigitHist::default();
-        u.last2_ge10 = [1; 100];
+        let u = DigitHist {
+            last2_ge10: [1; 100],
+            ..Default::default()
+        };
         let c = pair_counts(&u);
         assert_eq!(
             (c.repeated, c.adjacent_linear, c.adjacent_circular),

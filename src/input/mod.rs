@@ -186,12 +186,25 @@ impl RawTable {
             Body::Text { text, delimiter } => {
                 let mut reader = delimited::reader(text, *delimiter);
                 let mut record = csv::StringRecord::new();
+                // A spreadsheet shows blank lines as rows and a record with quoted line breaks as one
+                // row: the row is the line where the record ends, minus the line breaks inside
+                // fields so far.
+                let mut embedded = 0u64;
                 let mut row = 1u64;
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(false) => break,
                         Ok(true) => {
-                            row += 1;
+                            let pos = reader.position();
+                            let ended_line = pos.byte() > 0
+                                && text.as_bytes().get(pos.byte() as usize - 1) == Some(&b'\n');
+                            embedded += record
+                                .iter()
+                                .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
+                                .sum::<u64>();
+                            row = (pos.line() - u64::from(ended_line))
+                                .saturating_sub(embedded)
+                                .max(row + 1);
                             f(row, &Cells::Record(&record))?;
                         }
                         Err(e) => bail!(
@@ -296,12 +309,15 @@ mod tests {
         assert_eq!(t.headers, vec!["Región", "votos"]);
         assert_eq!(t.encoding, "UTF-8 (with BOM)");
         let r = rows(&t);
-        assert_eq!(r.len(), 2, "blank lines are not rows");
+        assert_eq!(r.len(), 2, "blank lines are not data rows");
         assert_eq!(
             r[0],
             (2, vec!["Costa\r\nNorte".to_string(), "1.234".to_string()])
         );
-        assert_eq!(r[1].0, 3);
+        assert_eq!(
+            r[1].0, 4,
+            "numbered as a spreadsheet shows it: the blank line is row 3"
+        );
         assert_eq!(t.column_index("votos").unwrap(), 1);
         let err = t.column_index("Votos").unwrap_err().to_string();
         assert!(err.contains("did you mean \"votos\""), "{err}");

@@ -50,6 +50,12 @@ fn strip_zero_fraction(body: &str, thousands: Option<char>) -> Result<&str, Coun
     }
     match body.split_once('.') {
         None => Ok(body),
+        // "1.000" may be one thousand written with a '.' separator: refuse to guess.
+        Some((_, frac)) if frac.len() == 3 && frac.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(CountError::Unparsable(
+                "ambiguous: declare [format] thousands_separator if '.' groups thousands",
+            ))
+        }
         Some((int, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => Ok(int),
         Some((_, frac)) if frac.bytes().all(|b| b.is_ascii_digit()) && !frac.is_empty() => {
             Err(CountError::Unparsable("fractional count"))
@@ -129,6 +135,15 @@ mod tests {
             None,
             Err(CountError::Unparsable("not a whole number")),
         );
+        check(
+            "1.000",
+            None,
+            Err(CountError::Unparsable(
+                "ambiguous: declare [format] thousands_separator if '.' groups thousands",
+            )),
+        );
+        check("1.000", Some('.'), Ok(1000));
+        check("12.00", None, Ok(12));
     }
 
     #[test]

@@ -170,7 +170,9 @@ fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
         b.push(findings_table(&regional[..shown]));
     }
     let mut shown = std::collections::BTreeSet::new();
-    for f in &tested {
+    // Figures of tested findings, then those of not-applicable ones that carry a chart (e.g. the
+    // first-digit law on station counts: seeing why it fails is the point).
+    for f in tested.iter().chain(na.iter()) {
         if let Some(path) = &f.figure {
             if shown.insert(path.clone()) {
                 let caption = r
@@ -210,7 +212,7 @@ fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
             }
         }
         lines.extend(by_subject.iter().map(|(s, n)| {
-            format!("{s}: {n} region(s) with too few or too small counts (reasons in results.json)")
+            format!("{s}: {n} region(s) not applicable (each reason is in results.json)")
         }));
         b.push(Block::List(lines));
     }

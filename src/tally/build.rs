@@ -360,17 +360,26 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
     let mut seen = std::collections::HashSet::new();
     for (display, _) in &candidates {
         if !seen.insert(display) {
-            bail!("dataset {name}: two candidates are named {display:?}; give them distinct names in the mapping");
+            bail!("two candidates are named {display:?}; give them distinct names in the mapping");
         }
     }
     let tally = assemble(name, records, candidates, mapping, &mut ledger, &mut notes)?;
     ledger.rows_analysed = ledger.rows_read - ledger.rows_excluded();
     ledger.check_balance()?;
-    if tally.n_stations() == 0 {
+    if ledger.rows_read == 0 {
         bail!(
-            "dataset {name}: no row could be analysed ({} read, all excluded; first reason: {}); check the mapping's columns and number format",
+            "{}: the file has a header row but no data rows; check that it is the complete download",
+            ledger.inputs.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if tally.n_stations() == 0 {
+        let first = &ledger.exclusions[0];
+        bail!(
+            "no row could be analysed: all {} rows were excluded (first: row {}, {}{}); see the ledger reasons in README.md and check the mapping's columns and number format",
             ledger.rows_read,
-            ledger.exclusions.first().map(|e| e.reason.as_str()).unwrap_or("no data rows")
+            first.at.row,
+            first.reason.as_str(),
+            first.column.as_ref().map(|c| format!(", column {c:?}")).unwrap_or_default()
         );
     }
     Ok(Built {
@@ -392,6 +401,14 @@ fn assemble(
     // Duplicate keys: identical copies drop the later rows; conflicting copies drop every copy.
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     let mut dropped: Vec<Option<(Reason, String)>> = vec![None; records.len()];
+    let at = |r: &StationRecord| {
+        let file = ledger
+            .inputs
+            .get(r.at.file as usize)
+            .map(|f| f.path.as_str())
+            .unwrap_or("?");
+        format!("row {} of {file}", r.at.row)
+    };
     for (i, r) in records.iter().enumerate() {
         match first.get(r.key.as_str()) {
             None => {
@@ -400,19 +417,22 @@ fn assemble(
             Some(&j) if r.same_content(&records[j]) && dropped[j].is_none() => {
                 dropped[i] = Some((
                     Reason::DuplicateStationKey,
-                    format!(
-                        "same as file {} row {}",
-                        records[j].at.file, records[j].at.row
-                    ),
+                    format!("same numbers as {}", at(&records[j])),
                 ));
             }
             Some(&j) => {
-                let why = format!(
-                    "key {:?} also at file {} row {} with other numbers",
-                    r.key, records[j].at.file, records[j].at.row
-                );
-                dropped[i] = Some((Reason::ConflictingStationKey, why.clone()));
-                dropped[j] = Some((Reason::ConflictingStationKey, why));
+                let other = |k: usize| {
+                    format!(
+                        "key {:?} also at {} with other numbers",
+                        r.key,
+                        at(&records[k])
+                    )
+                };
+                dropped[i] = Some((Reason::ConflictingStationKey, other(j)));
+                // The first copy points at the first conflicting copy, and keeps that detail.
+                if !matches!(dropped[j], Some((Reason::ConflictingStationKey, _))) {
+                    dropped[j] = Some((Reason::ConflictingStationKey, other(i)));
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ pub(super) fn group(
     let mut candidate_index: HashMap<String, usize> = HashMap::new();
     let mut candidates: Vec<(String, String)> = Vec::new();
     let mut station_index: HashMap<String, usize> = HashMap::new();
-    let mut stations: Vec<(StationRecord, Vec<Option<u64>>, bool)> = Vec::new();
+    let mut stations: Vec<(StationRecord, Vec<Option<u64>>, Option<Reason>)> = Vec::new();
     for (record, candidate, votes) in rows {
         let c = *candidate_index.entry(candidate.clone()).or_insert_with(|| {
             let display = names
@@ -49,7 +49,7 @@ pub(super) fn group(
                         ..record.clone()
                     },
                     vec![],
-                    false,
+                    None,
                 ));
                 let last = stations.len() - 1;
                 let (_, v, _) = &mut stations[last];
@@ -75,7 +75,7 @@ pub(super) fn group(
             );
         ensure(v, c);
         if !same_fields {
-            *conflicting = true;
+            *conflicting = Some(Reason::ConflictingStationFields);
             station.extra_rows.push(record.at);
         } else if let Some(previous) = v[c] {
             if previous == votes {
@@ -89,7 +89,7 @@ pub(super) fn group(
                     ),
                 ));
             } else {
-                *conflicting = true;
+                conflicting.get_or_insert(Reason::ConflictingCandidateVotes);
                 station.extra_rows.push(record.at);
             }
         } else {
@@ -100,10 +100,10 @@ pub(super) fn group(
     let mut out = Vec::with_capacity(stations.len());
     let mut with_missing = 0u64;
     for (mut station, mut votes, conflicting) in stations {
-        if conflicting {
+        if let Some(reason) = conflicting {
             for at in station.rows() {
                 ledger.exclusions.push(Exclusion {
-                    reason: Reason::ConflictingStationFields,
+                    reason,
                     at,
                     column: None,
                     text: None,
@@ -122,7 +122,7 @@ pub(super) fn group(
         if !missing.is_empty() {
             with_missing += 1;
             ledger.flags.push(Flag {
-                check: Reason::MissingValue,
+                check: Reason::MissingCandidateRow,
                 station_key: station.key.clone(),
                 at: station.at,
                 detail: format!("no row for {}; counted as 0", missing.join(", ")),
@@ -133,7 +133,7 @@ pub(super) fn group(
     }
     if with_missing > 0 {
         notes.push(format!(
-            "{with_missing} station(s) have no row for some candidate; those votes count as 0 (flagged as missing_value)"
+            "{with_missing} station(s) have no row for some candidate; those votes count as 0 (flagged as missing_candidate_row)"
         ));
     }
     (out, candidates)
