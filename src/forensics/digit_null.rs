@@ -385,9 +385,48 @@ pub fn simulate(
             group_values[g].push(votes[i]);
         }
     }
-    let century = CenturyModel::fit(votes);
-    let expected_last2: Vec<[f64; 100]> =
-        group_values.iter().map(|v| century.expected(v)).collect();
+    // Within-century models are fitted per finest group (regions differ in slope), and every
+    // group's expectation averages its stations' model probabilities, as the simulation draws them.
+    let fine_groups: Vec<usize> = memberships
+        .iter()
+        .map(|m| *m.last().unwrap_or(&0))
+        .collect();
+    let is_fine: std::collections::BTreeSet<usize> = fine_groups.iter().copied().collect();
+    let models: Vec<Option<CenturyModel>> = (0..n_groups)
+        .map(|g| {
+            is_fine
+                .contains(&g)
+                .then(|| CenturyModel::fit(&group_values[g]))
+        })
+        .collect();
+    let mut expected_sum = vec![[0f64; 100]; n_groups];
+    let mut expected_n = vec![0f64; n_groups];
+    for i in 0..n {
+        if votes[i] < 100 {
+            continue;
+        }
+        let Some(model) = models[fine_groups[i]].as_ref() else {
+            continue;
+        };
+        let probabilities = model.probabilities((votes[i] / 100) as usize);
+        for &g in &memberships[i] {
+            for (e, p) in expected_sum[g].iter_mut().zip(probabilities) {
+                *e += p;
+            }
+            expected_n[g] += 1.0;
+        }
+    }
+    let expected_last2: Vec<[f64; 100]> = expected_sum
+        .iter()
+        .zip(&expected_n)
+        .map(|(e, &n)| {
+            if n > 0.0 {
+                e.map(|x| x / n)
+            } else {
+                [0.01; 100]
+            }
+        })
+        .collect();
     let smooth: Vec<[f64; 10]> = group_values
         .iter()
         .map(|v| smooth_expected(v, 10))
@@ -475,11 +514,15 @@ pub fn simulate(
                 let mut hists = vec![DigitHist::default(); n_groups];
                 for (i, st) in stations.iter().enumerate() {
                     let z: f64 = StandardNormal.sample(&mut rng);
-                    let last = round_non_negative(st.count + JITTER_LAST * z);
+                    // Reflected at 0 (clamping would pile counts on 0 and make 0 % too common).
+                    let last = round_non_negative((st.count + JITTER_LAST * z).abs());
                     // Keep the century, redraw the ending from the within-century null.
                     let u: f64 = rng.random();
                     let century_of = st.count as u64 / 100;
-                    let last2 = 100 * century_of + century.draw(century_of as usize, u);
+                    let last2 = match &models[fine[i] as usize] {
+                        Some(model) => 100 * century_of + model.draw(century_of as usize, u),
+                        None => st.count as u64,
+                    };
                     let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
                     let h = &mut hists[fine[i] as usize];
                     h.add_last(last);

@@ -204,6 +204,7 @@ fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
                 )
             })
             .collect();
+        lines.dedup();
         let mut by_subject: Vec<(&str, usize)> = Vec::new();
         for f in na.iter().filter(|f| f.region.is_some()) {
             match by_subject.iter_mut().find(|(s, _)| *s == f.subject) {
@@ -222,6 +223,20 @@ fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
     match spec {
         crate::figure::FigureSpec::Bars(p) => p.caption.clone(),
         crate::figure::FigureSpec::SmallMultiples { caption, .. } => caption.clone(),
+    }
+}
+
+/// A statistic for people: 2 decimals from 10 up, 4 significant digits below.
+fn fmt_stat(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".into()
+    } else if v.abs() >= 10.0 {
+        format!("{v:.2}")
+    } else if v == 0.0 {
+        "0".into()
+    } else {
+        let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+        format!("{v:.decimals$}")
     }
 }
 
@@ -250,11 +265,11 @@ fn findings_table(findings: &[&Finding]) -> Block {
                     fmt_int(f.n),
                     f.statistic
                         .as_ref()
-                        .map(|s| format!("{} = {:.2}", s.name, s.value))
+                        .map(|s| format!("{} = {}", s.name, fmt_stat(s.value)))
                         .unwrap_or_default(),
                     f.effect_size
                         .as_ref()
-                        .map(|s| format!("{} = {:.4}", s.name, s.value))
+                        .map(|s| format!("{} = {}", s.name, fmt_stat(s.value)))
                         .unwrap_or_default(),
                     f.p_value.map(fmt_p).unwrap_or_default(),
                     f.q_value.map(fmt_p).unwrap_or_default(),
