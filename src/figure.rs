@@ -52,6 +52,10 @@ pub struct BarPanel {
     pub band_high: Vec<f64>,
     /// When true the observed bar is drawn in the highlight colour (e.g. the panel deviates).
     pub highlight: bool,
+    /// Legend text of the dots (what the expectation is, e.g. "Benford's law").
+    pub expected_label: String,
+    /// Legend text of the grey band.
+    pub band_label: String,
 }
 
 /// A file stem safe on every file system, built from parts (test id, subject, region...):

@@ -133,7 +133,7 @@ fn regional_figure(
         shown.truncate(MAX_PANELS);
         shown.sort_unstable();
     }
-    let panels = shown
+    let panels: Vec<BarPanel> = shown
         .iter()
         .map(|&i| {
             let g = &groups[i];
@@ -153,15 +153,24 @@ fn regional_figure(
     } else {
         format!("One panel per {level} where the test applies")
     };
+    let dots = panels_labels(&panels);
     let figure = Figure {
         file_stem: file_stem(&[spec.id, &subject.name, "by", level]),
         spec: FigureSpec::SmallMultiples {
             title: format!("{} of {} by {level}", spec.chart, subject.name),
-            caption: format!("{which}: bars are observed shares, dots the expectation under the null, grey the 95% range of the simulated null. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance."),
+            caption: format!("{which}: bars are observed shares, dots {dots}, grey the 95% range of the simulated honest counts. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance."),
             panels,
         },
     };
     Some((figure, shown))
+}
+
+/// What the dots of a set of panels show, for captions.
+fn panels_labels(panels: &[BarPanel]) -> String {
+    panels
+        .first()
+        .map(|p| p.expected_label.clone())
+        .unwrap_or_else(|| "the expectation".into())
 }
 
 /// `p_value_source` text for a simulation-calibrated p-value.

@@ -222,6 +222,8 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         band_low,
         band_high,
         highlight: false,
+        expected_label: "expected under the smooth-count null".into(),
+        band_label: "95% range of simulated honest counts".into(),
     }
 }
 

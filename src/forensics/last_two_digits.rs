@@ -299,6 +299,8 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
             .collect(),
         band_high: trend.iter().zip(&sd).map(|(t, s)| t + s).collect(),
         highlight: false,
+        expected_label: "expected (smooth trend across endings)".into(),
+        band_label: "95% range of simulated honest counts".into(),
     }
 }
 

@@ -108,7 +108,18 @@ pub(super) fn draw(root: &Area, layout: &Layout, panels: &[BarPanel]) -> anyhow:
     let legend_top = 14 + layout.title.len().max(1) as i32 * TITLE_LINE + 4;
     let any_hi = panels.iter().any(|p| p.highlight);
     let any_plain = panels.iter().any(|p| !p.highlight);
-    let items = legend::items(any_plain, any_hi, "observed share (flagged panel)");
+    // Panels of one figure share their null, so the first panel's labels speak for all.
+    let (expected_text, band_text) = panels
+        .first()
+        .map(|p| (p.expected_label.as_str(), p.band_label.as_str()))
+        .unwrap_or(("expected under null", "95% band under null"));
+    let items = legend::items(
+        any_plain,
+        any_hi,
+        "observed share (flagged panel)",
+        expected_text,
+        band_text,
+    );
     legend::draw(root, &items, center, legend_top, LEGEND_PX)?;
 
     let grid_w = layout.cols as i32 * layout.cell_w as i32;

@@ -20,11 +20,13 @@ pub(super) enum Swatch {
 }
 
 /// Legend entries; the highlight entry only appears when something is highlighted.
-pub(super) fn items(
+pub(super) fn items<'a>(
     any_plain: bool,
     any_highlight: bool,
-    highlight_text: &'static str,
-) -> Vec<(Swatch, &'static str)> {
+    highlight_text: &'a str,
+    expected_text: &'a str,
+    band_text: &'a str,
+) -> Vec<(Swatch, &'a str)> {
     let mut items = Vec::new();
     if any_plain || !any_highlight {
         items.push((Swatch::Bar(OBSERVED), "observed share"));
@@ -32,8 +34,8 @@ pub(super) fn items(
     if any_highlight {
         items.push((Swatch::Bar(HIGHLIGHT), highlight_text));
     }
-    items.push((Swatch::Expected, "expected under null"));
-    items.push((Swatch::Band, "95% band under null"));
+    items.push((Swatch::Expected, expected_text));
+    items.push((Swatch::Band, band_text));
     items
 }
 

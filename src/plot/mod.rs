@@ -179,6 +179,8 @@ pub(crate) mod tests {
             band_low: vec![0.094; 10],
             band_high: vec![0.106; 10],
             highlight,
+            expected_label: "expected under null".into(),
+            band_label: "95% band under null".into(),
         }
     }
 

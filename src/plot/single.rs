@@ -67,6 +67,8 @@ pub(super) fn draw(root: &Area, layout: &Layout, panel: &BarPanel) -> anyhow::Re
         !panel.highlight,
         panel.highlight,
         "observed share (flagged)",
+        &panel.expected_label,
+        &panel.band_label,
     );
     legend::draw(root, &items, center, y + 4, LEGEND_PX)?;
     let chart_top = y + 4 + LEGEND_PX as i32 + 10;
