@@ -105,15 +105,15 @@ mod tests {
 
     #[test]
     fn highlight_entry_only_when_needed() {
-        let plain = items(true, false, "flagged");
+        let plain = items(true, false, "flagged", "e", "b");
         assert_eq!(plain.len(), 3);
         assert!(plain.iter().all(|(_, t)| *t != "flagged"));
-        let mixed = items(true, true, "flagged");
+        let mixed = items(true, true, "flagged", "e", "b");
         assert_eq!(mixed.len(), 4);
-        let only = items(false, true, "flagged");
+        let only = items(false, true, "flagged", "e", "b");
         assert_eq!(only.len(), 3);
-        assert_eq!(only[0].1, "flagged");
+        assert_eq!(only[0].1, "flagged", "e", "b");
         // Nothing at all (empty grid): still explain the marks.
-        assert_eq!(items(false, false, "flagged").len(), 3);
+        assert_eq!(items(false, false, "flagged", "e", "b").len(), 3);
     }
 }
