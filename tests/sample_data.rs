@@ -49,7 +49,7 @@ fn analyze_data_shows_the_tampered_election_deviating() {
         .arg(manifest().join("data"))
         .arg("--output")
         .arg(out.path())
-        .arg("-q")
+        .args(["-q", "--replicates", "300"])
         .output()
         .unwrap();
     assert!(
@@ -84,10 +84,14 @@ fn analyze_data_shows_the_tampered_election_deviating() {
             .any(|f| f.contains("last_digit") && f.contains("Costa Norte")),
         "the fabricated region must deviate: {flagged:?}"
     );
+    // Benjamini–Hochberg controls the share of false discoveries (5 %), not their number: with a
+    // dozen true deviations, one chance deviation elsewhere is expected now and then.
+    let elsewhere = flagged
+        .iter()
+        .filter(|f| !(f.contains("Costa Norte") || f.ends_with("null")))
+        .count();
     assert!(
-        flagged
-            .iter()
-            .all(|f| f.contains("Costa Norte") || f.contains("null")),
+        elsewhere <= 1 && flagged.len() >= 10 * elsewhere,
         "{flagged:?}"
     );
     for r in [&clean, &tampered, &read("long_inferred")] {
