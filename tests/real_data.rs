@@ -586,3 +586,98 @@ fn russia_2012_reproduces_provenance_totals() {
         zero_ballot_station: "Вологодская область / 8 Вологодская городская / 404",
     });
 }
+
+/// The digit battery on the Venezuelan tally sheets reproduces methods.md §7.2 (2BL means and χ²,
+/// C05s, P05s, repeated and adjacent pairs) and, like the published analyses, finds nothing that
+/// deviates nationally.
+#[test]
+fn venezuela_2024_digit_battery_reproduces_methods_numbers() {
+    let Some(a) = venezuela() else {
+        return;
+    };
+    let stat = |test: &str, subject: &str, name: &str| -> f64 {
+        let f = a.results["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["test_id"] == test
+                    && f["subject"] == subject
+                    && f["region"].is_null()
+                    && f["statistic"]["name"] == name
+            })
+            .unwrap_or_else(|| panic!("no national {test} {name} finding for {subject}"));
+        f["statistic"]["value"].as_f64().unwrap()
+    };
+    let close = |got: f64, want: f64, tol: f64, what: &str| {
+        assert!(
+            (got - want).abs() <= tol,
+            "{what}: {got} vs methods.md {want}"
+        );
+    };
+    for (subject, mean2, chi2, c05, p05, repeated, adjacent) in [
+        (
+            "Edmundo González",
+            4.3807,
+            116.11,
+            0.2010,
+            0.1992,
+            0.0972,
+            0.1828,
+        ),
+        (
+            "Nicolás Maduro",
+            4.0018,
+            111.62,
+            0.1990,
+            0.2003,
+            0.1016,
+            0.1793,
+        ),
+    ] {
+        close(
+            stat("second_digit_mean", subject, "mean_second_digit"),
+            mean2,
+            5e-5,
+            "2BL mean",
+        );
+        close(
+            stat("benford_second_digit", subject, "chi_square"),
+            chi2,
+            5e-3,
+            "2BL chi-square",
+        );
+        close(
+            stat("zero_five_endings", subject, "c05_share"),
+            c05,
+            5e-5,
+            "C05s",
+        );
+        close(
+            stat("zero_five_endings", subject, "p05_share"),
+            p05,
+            5e-5,
+            "P05s",
+        );
+        close(
+            stat("digit_pairs", subject, "repeated_share"),
+            repeated,
+            5e-5,
+            "repeated pairs",
+        );
+        close(
+            stat("digit_pairs", subject, "adjacent_share"),
+            adjacent,
+            5e-5,
+            "adjacent pairs",
+        );
+    }
+    let national_deviations: Vec<String> = a.results["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["region"].is_null() && f["verdict"] == "deviates")
+        .map(|f| format!("{} {}", f["test_id"], f["subject"]))
+        .collect();
+    assert!(national_deviations.is_empty(), "{national_deviations:?}");
+}
