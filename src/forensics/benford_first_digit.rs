@@ -36,14 +36,11 @@ use serde_json::json;
 use super::battery::{Battery, Subject, SubjectKind};
 use super::digit_findings::{self, DigitTestSpec};
 use super::digit_null::{GroupNull, Stat};
-use super::digits::{
-    benford_first, excess_mad, nigrini_conformity, nigrini_z, shares, DigitHist, NIGRINI_FIRST,
-};
+use super::digits::{benford_first, shares, DigitHist, LawFit, NIGRINI_FIRST};
 use super::ForensicTest;
 use crate::figure::BarPanel;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::report::{fmt_int, fmt_p};
-use crate::stats::goodness_of_fit::fit;
 
 pub(super) const TEST: ForensicTest = ForensicTest {
     id: "benford_first_digit",
@@ -59,53 +56,11 @@ pub const MIN_N: u64 = 100;
 pub const MIN_SPAN: f64 = 2.0;
 
 /// The analytic first-digit statistics of one histogram.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FirstDigitResult {
-    /// Positive counts.
-    pub n: u64,
-    /// How many counts start with each digit 1..9 (index 0 = digit 1).
-    pub digit_counts: [u64; 9],
-    /// Benford's first-digit law.
-    pub expected: [f64; 9],
-    /// Pearson χ² (df 8) and its asymptotic p-value; G and its p-value.
-    pub chi_square: f64,
-    pub p_value: f64,
-    pub g: f64,
-    pub p_value_g: f64,
-    /// MAD, Nigrini's label and the excess MAD.
-    pub mad: f64,
-    pub conformity: &'static str,
-    pub excess_mad: f64,
-    /// Nigrini's per-digit Z (conditional continuity correction), digits 1..9.
-    pub z: [f64; 9],
-}
-
-impl FirstDigitResult {
-    pub fn observed_share(&self) -> [f64; 9] {
-        let n = self.n.max(1) as f64;
-        self.digit_counts.map(|c| c as f64 / n)
-    }
-}
+pub type FirstDigitResult = LawFit<9>;
 
 /// The analytic statistics from the first-digit counts (index 0 = digit 1).
 pub fn analyse(digit_counts: &[u64; 9]) -> FirstDigitResult {
-    let expected = benford_first();
-    let f = fit(digit_counts, &expected);
-    let n = f.n;
-    let share = digit_counts.map(|c| c as f64 / n.max(1) as f64);
-    FirstDigitResult {
-        n,
-        digit_counts: *digit_counts,
-        expected,
-        chi_square: f.chi_square,
-        p_value: f.p_chi_square,
-        g: f.g,
-        p_value_g: f.p_g,
-        mad: f.mad,
-        conformity: nigrini_conformity(f.mad, NIGRINI_FIRST),
-        excess_mad: excess_mad(f.mad, &expected, n),
-        z: std::array::from_fn(|d| nigrini_z(share[d], expected[d], n)),
-    }
+    LawFit::new(digit_counts, benford_first(), NIGRINI_FIRST)
 }
 
 /// The analytic statistics of a set of counts (first digits of counts ≥ 1).

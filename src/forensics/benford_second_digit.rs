@@ -52,14 +52,11 @@ use serde_json::json;
 use super::battery::{Battery, Subject, SubjectKind};
 use super::digit_findings::{self, DigitTestSpec};
 use super::digit_null::{GroupNull, Stat};
-use super::digits::{
-    benford_second, excess_mad, nigrini_conformity, nigrini_z, shares, DigitHist, NIGRINI_SECOND,
-};
+use super::digits::{benford_second, shares, DigitHist, LawFit, NIGRINI_SECOND};
 use super::ForensicTest;
 use crate::figure::BarPanel;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::report::{fmt_int, fmt_p};
-use crate::stats::goodness_of_fit::fit;
 
 pub(super) const TEST: ForensicTest = ForensicTest {
     id: "benford_second_digit",
@@ -75,54 +72,11 @@ pub const MIN_COUNT: u64 = 10;
 pub const MIN_N: u64 = 100;
 
 /// The analytic second-digit statistics of one histogram.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecondDigitResult {
-    /// Counts ≥ `MIN_COUNT`.
-    pub n: u64,
-    /// How many counts have each second digit 0..9.
-    pub digit_counts: [u64; 10],
-    /// Benford's second-digit law.
-    pub expected: [f64; 10],
-    /// Pearson χ² (df 9) and its asymptotic p-value.
-    pub chi_square: f64,
-    pub p_value: f64,
-    /// G statistic and its asymptotic p-value.
-    pub g: f64,
-    pub p_value_g: f64,
-    /// Mean absolute deviation of the shares, Nigrini's label, and the excess MAD.
-    pub mad: f64,
-    pub conformity: &'static str,
-    pub excess_mad: f64,
-    /// Nigrini's per-digit Z (conditional continuity correction).
-    pub z: [f64; 10],
-}
-
-impl SecondDigitResult {
-    pub fn observed_share(&self) -> [f64; 10] {
-        let n = self.n.max(1) as f64;
-        self.digit_counts.map(|c| c as f64 / n)
-    }
-}
+pub type SecondDigitResult = LawFit<10>;
 
 /// The analytic statistics from the second-digit counts (digits 0..9).
 pub fn analyse(digit_counts: &[u64; 10]) -> SecondDigitResult {
-    let expected = benford_second();
-    let f = fit(digit_counts, &expected);
-    let n = f.n;
-    let share = digit_counts.map(|c| c as f64 / n.max(1) as f64);
-    SecondDigitResult {
-        n,
-        digit_counts: *digit_counts,
-        expected,
-        chi_square: f.chi_square,
-        p_value: f.p_chi_square,
-        g: f.g,
-        p_value_g: f.p_g,
-        mad: f.mad,
-        conformity: nigrini_conformity(f.mad, NIGRINI_SECOND),
-        excess_mad: excess_mad(f.mad, &expected, n),
-        z: std::array::from_fn(|d| nigrini_z(share[d], expected[d], n)),
-    }
+    LawFit::new(digit_counts, benford_second(), NIGRINI_SECOND)
 }
 
 /// The analytic statistics of a set of counts (second digits of counts ≥ 10).

@@ -80,6 +80,58 @@ pub fn nigrini_z(observed_share: f64, expected: f64, n: u64) -> f64 {
     num / (expected * (1.0 - expected) / n).sqrt()
 }
 
+/// The analytic fit of observed digit counts to a digit law (Benford's first- or second-digit law):
+/// Pearson χ² and G with their asymptotic p-values, MAD with Nigrini's label, excess MAD and the
+/// per-digit Z. Shared by `benford_first_digit` and `benford_second_digit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LawFit<const K: usize> {
+    /// Counts used.
+    pub n: u64,
+    /// How many counts have each digit.
+    pub digit_counts: [u64; K],
+    /// The law's probabilities.
+    pub expected: [f64; K],
+    /// Pearson χ² (df K − 1) and its asymptotic p-value.
+    pub chi_square: f64,
+    pub p_value: f64,
+    /// G statistic and its asymptotic p-value.
+    pub g: f64,
+    pub p_value_g: f64,
+    /// Mean absolute deviation of the shares, Nigrini's label, and the excess MAD.
+    pub mad: f64,
+    pub conformity: &'static str,
+    pub excess_mad: f64,
+    /// Nigrini's per-digit Z (conditional continuity correction).
+    pub z: [f64; K],
+}
+
+impl<const K: usize> LawFit<K> {
+    /// Fit digit counts to a law with Nigrini's `bands`.
+    pub fn new(digit_counts: &[u64; K], expected: [f64; K], bands: [f64; 3]) -> LawFit<K> {
+        let f = crate::stats::goodness_of_fit::fit(digit_counts, &expected);
+        let n = f.n;
+        let share = digit_counts.map(|c| c as f64 / n.max(1) as f64);
+        LawFit {
+            n,
+            digit_counts: *digit_counts,
+            expected,
+            chi_square: f.chi_square,
+            p_value: f.p_chi_square,
+            g: f.g,
+            p_value_g: f.p_g,
+            mad: f.mad,
+            conformity: nigrini_conformity(f.mad, bands),
+            excess_mad: excess_mad(f.mad, &expected, n),
+            z: std::array::from_fn(|d| nigrini_z(share[d], expected[d], n)),
+        }
+    }
+
+    pub fn observed_share(&self) -> [f64; K] {
+        let n = self.n.max(1) as f64;
+        self.digit_counts.map(|c| c as f64 / n)
+    }
+}
+
 /// First significant digit (1..9) of a positive count.
 pub fn first_digit(mut v: u64) -> u64 {
     while v >= 10 {
