@@ -34,10 +34,10 @@ use super::digit_null::{normal_sf, Calibrated, GroupNull, Stat};
 use super::digits::DigitHist;
 use super::last_digit::MIN_COUNT;
 use super::last_digit_mean::applicable_last_family;
-use super::zero_five_endings::{binomial_z, wilson};
 use super::ForensicTest;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::report::{fmt_int, fmt_p};
+use crate::stats::proportions::{binomial_z, wilson};
 
 pub(super) const TEST: ForensicTest = ForensicTest {
     id: "digit_pairs",

@@ -47,12 +47,12 @@ use super::digit_findings::{self, DigitTestSpec};
 use super::digit_null::{GroupNull, Stat};
 use super::digits::{excess_mad, shares, DigitHist};
 use super::last_digit::MIN_MEDIAN;
-use super::zero_five_endings::wilson;
 use super::ForensicTest;
 use crate::figure::BarPanel;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::report::{fmt_int, fmt_p};
 use crate::stats::goodness_of_fit::{chi_square_sf, fit};
+use crate::stats::proportions::wilson;
 
 pub(super) const TEST: ForensicTest = ForensicTest {
     id: "last_two_digits",

@@ -42,6 +42,7 @@ use super::last_digit_mean::applicable_last_family;
 use super::ForensicTest;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::report::{fmt_int, fmt_p};
+use crate::stats::proportions::{binomial_z, wilson};
 
 pub(super) const TEST: ForensicTest = ForensicTest {
     id: "zero_five_endings",
@@ -55,25 +56,6 @@ pub(super) const TEST: ForensicTest = ForensicTest {
 pub const NULL_SHARE: f64 = 0.2;
 /// Fewest stations with valid votes > 0 for `p05_share`.
 pub const MIN_STATIONS_P05: u64 = 50;
-const Z95: f64 = 1.959964;
-
-/// Wilson score 95 % interval of a binomial proportion (Wilson 1927); (0, 1) when n = 0.
-pub fn wilson(hits: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (n, p) = (n as f64, hits as f64 / n as f64);
-    let z2 = Z95 * Z95;
-    let denom = 1.0 + z2 / n;
-    let centre = (p + z2 / (2.0 * n)) / denom;
-    let half = Z95 / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
-/// z of an observed share against `p0` with the binomial SE √(p0(1 − p0)/n).
-pub fn binomial_z(share: f64, p0: f64, n: u64) -> f64 {
-    (share - p0) / (p0 * (1.0 - p0) / n.max(1) as f64).sqrt()
-}
 
 /// A share of units with some property.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -276,19 +258,6 @@ mod tests {
     use super::super::last_digit_mean::synthetic_tally;
     use super::*;
     use rand::RngExt;
-
-    #[test]
-    fn wilson_known_value() {
-        // 20/100 → [0.1333, 0.2888] (Wilson score, no continuity correction).
-        let (lo, hi) = wilson(20, 100);
-        assert!(
-            (lo - 0.13333).abs() < 5e-5 && (hi - 0.28883).abs() < 5e-5,
-            "{lo} {hi}"
-        );
-        assert_eq!(wilson(0, 0), (0.0, 1.0));
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo == 0.0 && (hi - 0.27753).abs() < 5e-5, "{hi}");
-    }
 
     #[test]
     fn venezuela_c05_matches_methods() {

@@ -81,7 +81,7 @@ pub fn build(r: &Report<'_>) -> Document {
             .join(", ")
     ));
     summary.push(format!(
-        "{} findings were tested; {} deviate from their null expectation after Benjamini–Hochberg control of the false-discovery rate at {}; {} tests were not applicable to these data.",
+        "{} findings were tested; {} deviate from their null expectation after Benjamini–Hochberg control of the false-discovery rate at {}; {} findings were not applicable to these data (reasons below each test).",
         mt.findings_tested, mt.findings_deviating, mt.alpha, mt.findings_not_applicable
     ));
     summary.push(format!(

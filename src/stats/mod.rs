@@ -3,3 +3,4 @@
 
 pub mod goodness_of_fit;
 pub mod multiple_testing;
+pub mod proportions;
