@@ -156,8 +156,8 @@ pub fn round_half_even(x: f64) -> f64 {
 /// Whether the percentage 100·votes/total, rounded half-to-even to an integer, ends in 0 or 5.
 /// Integer arithmetic: exact at the ties (12.5 % → 12) where floating point could err.
 pub fn percent_ends_in_0_or_5(votes: u64, total: u64) -> bool {
-    let num = 100 * votes as u128;
-    let den = total as u128;
+    let num = votes.saturating_mul(100);
+    let den = total;
     let (q, r) = (num / den, num % den);
     let pct = match (2 * r).cmp(&den) {
         std::cmp::Ordering::Greater => q + 1,
