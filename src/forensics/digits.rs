@@ -156,15 +156,42 @@ pub fn round_half_even(x: f64) -> f64 {
 /// Whether the percentage 100·votes/total, rounded half-to-even to an integer, ends in 0 or 5.
 /// Integer arithmetic: exact at the ties (12.5 % → 12) where floating point could err.
 pub fn percent_ends_in_0_or_5(votes: u64, total: u64) -> bool {
-    let num = votes.saturating_mul(100);
-    let den = total;
-    let (q, r) = (num / den, num % den);
-    let pct = match (2 * r).cmp(&den) {
-        std::cmp::Ordering::Greater => q + 1,
-        std::cmp::Ordering::Equal => q + (q & 1),
-        std::cmp::Ordering::Less => q,
-    };
-    pct.is_multiple_of(5)
+    rounded_percent(votes, total).is_multiple_of(5)
+}
+
+/// 100·votes/total rounded half-to-even, exactly. The hot loop of the simulated nulls calls this
+/// for every station and replicate, so the quotient is guessed in floating point and corrected
+/// with integer arithmetic (no 64-bit division); huge totals take the plain division path.
+#[inline]
+pub fn rounded_percent(votes: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    if votes > (1 << 40) || total > (1 << 40) {
+        let num = votes.saturating_mul(100);
+        let (q, r) = (num / total, num % total);
+        return match (2 * r).cmp(&total) {
+            std::cmp::Ordering::Greater => q + 1,
+            std::cmp::Ordering::Equal => q + (q & 1),
+            std::cmp::Ordering::Less => q,
+        };
+    }
+    let (x, t) = (200 * votes as i64, total as i64);
+    let mut q = ((100 * votes) as f64 / total as f64 + 0.5) as i64;
+    // Now |x − 2qt| should be at most t; fix the rare off-by-one of the floating-point guess.
+    while x - 2 * q * t > t {
+        q += 1;
+    }
+    while x - 2 * q * t < -t {
+        q -= 1;
+    }
+    let d = x - 2 * q * t;
+    if d == t && q % 2 == 1 {
+        q += 1; // tie between q and q + 1: the even one
+    } else if d == -t && q % 2 == 1 {
+        q -= 1; // tie between q − 1 and q: the even one
+    }
+    q.max(0) as u64
 }
 
 /// Every digit count the digit tests need, for one set of counts.
@@ -413,7 +440,18 @@ impl CenturyModel {
     #[inline]
     pub fn draw(&self, j: usize, u: f64) -> u64 {
         match self.cdf.get(j.wrapping_sub(1)) {
-            Some(cdf) if j >= 1 => cdf.partition_point(|&c| c <= u).min(99) as u64,
+            Some(cdf) if j >= 1 => {
+                // The profile is close to uniform: start at 100u and walk (one or two steps)
+                // instead of a branchy binary search; same result as `partition_point`.
+                let mut k = ((u * 100.0) as usize).min(99);
+                while k > 0 && cdf[k - 1] > u {
+                    k -= 1;
+                }
+                while k < 99 && cdf[k] <= u {
+                    k += 1;
+                }
+                k as u64
+            }
             _ => (u * 100.0) as u64 % 100,
         }
     }
@@ -594,6 +632,40 @@ mod tests {
         assert_eq!((rep, adj, n), (2, 2, 6)); // 11, 100(00) repeated; 12, 54 adjacent
         assert_eq!(h.n_ge10(), 6);
         assert_eq!(h.last2_ge100.iter().sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn fast_rounded_percent_equals_exact_division() {
+        let exact = |v: u64, t: u64| {
+            let (q, r) = (100 * v / t, 100 * v % t);
+            match (2 * r).cmp(&t) {
+                std::cmp::Ordering::Greater => q + 1,
+                std::cmp::Ordering::Equal => q + (q & 1),
+                std::cmp::Ordering::Less => q,
+            }
+        };
+        for t in 1..=600u64 {
+            for v in 0..=t {
+                assert_eq!(rounded_percent(v, t), exact(v, t), "{v}/{t}");
+            }
+        }
+        assert_eq!(rounded_percent(1 << 50, 1 << 51), 50);
+    }
+
+    #[test]
+    fn century_draw_matches_binary_search() {
+        let values: Vec<u64> = (0..5000u64).map(|i| 50 + (i * 37) % 400).collect();
+        let m = CenturyModel::fit(&values);
+        for j in [1usize, 2, 3, 4, 150] {
+            for i in 0..1000 {
+                let u = i as f64 / 1000.0 + 0.0004;
+                let slow = match m.cdf.get(j - 1) {
+                    Some(cdf) => cdf.partition_point(|&c| c <= u).min(99) as u64,
+                    None => (u * 100.0) as u64 % 100,
+                };
+                assert_eq!(m.draw(j, u), slow, "century {j}, u {u}");
+            }
+        }
     }
 
     #[test]
