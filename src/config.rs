@@ -26,9 +26,9 @@ impl Config {
         if !(a.alpha > 0.0 && a.alpha < 1.0) {
             bail!("--alpha must be between 0 and 1 (got {})", a.alpha);
         }
-        if a.replicates == 0 || a.replicates > 1_000_000 {
+        if a.replicates < 20 || a.replicates > 1_000_000 {
             bail!(
-                "--replicates must be between 1 and 1000000 (got {})",
+                "--replicates must be between 20 and 1000000 (got {}); simulated p-values need the spread of at least 20 replicates",
                 a.replicates
             );
         }

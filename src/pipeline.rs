@@ -153,7 +153,7 @@ fn analyse_dataset(
         stations: report.tally.n_stations() as u64,
         rows_read: report.ledger.rows_read,
         rows_excluded: report.ledger.rows_excluded(),
-        flagged: report.ledger.flags.len() as u64,
+        flagged: report.ledger.flagged_stations(),
         deviating: report
             .findings
             .iter()

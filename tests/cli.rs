@@ -1451,3 +1451,92 @@ fn lists_the_tests() {
         "{stdout}"
     );
 }
+
+// Regressions from the code review of the foundation and digit battery.
+
+#[test]
+fn excludes_counts_too_large_to_be_votes_instead_of_overflowing() {
+    let dir = TempDir::new().unwrap();
+    let csv = "region,station,registered,valid,null,ana,bea\n\
+               North,1,100,20,0,10000000000000000000,10000000000000000000\n\
+               North,2,18446744073709551600,90,1,60,30\n\
+               South,3,90,70,0,40,30\n";
+    let input = write_dataset(dir.path(), "huge.csv", csv.as_bytes(), &tiny_mapping_text());
+    let run = run_ok(&input, &[]);
+    assert_eq!(run.exclusion_counts()["unparsable_number"], 2);
+    assert_eq!(run.results["totals"]["stations"], 1);
+    assert!(
+        run.excluded_rows()[0].detail.contains("too large"),
+        "{:?}",
+        run.excluded_rows()[0].detail
+    );
+}
+
+#[test]
+fn fails_with_too_few_replicates() {
+    let err = run_err(&["--input", "x", "--replicates", "1"]);
+    assert!(err.contains("--replicates must be between 20"), "{err}");
+}
+
+#[test]
+fn counts_flagged_stations_once_whatever_their_number_of_flags() {
+    let dir = TempDir::new().unwrap();
+    // Station 1 fails two checks (ballots > registered, candidates ≠ valid); station 2 none.
+    let csv = "region,station,registered,valid,null,ana,bea\n\
+               North,1,10,50,0,20,20\n\
+               North,2,100,40,0,20,20\n";
+    let input = write_dataset(
+        dir.path(),
+        "flags.csv",
+        csv.as_bytes(),
+        &tiny_mapping_text(),
+    );
+    let run = run_ok(&input, &[]);
+    assert_eq!(run.flagged_rows().len(), 2);
+    assert!(
+        run.file("report.md")
+            .contains("1 stations kept but flagged"),
+        "{}",
+        run.file("report.md")
+    );
+}
+
+#[test]
+fn reproduce_line_keeps_the_selected_tests() {
+    let run = run_ok(&fixture("tiny", "tiny.csv"), &["--tests", "last_digit"]);
+    assert!(
+        run.file("report.md").contains("--tests last_digit"),
+        "{}",
+        run.file("report.md")
+    );
+}
+
+#[test]
+fn a_candidate_called_registered_voters_stays_distinct_from_the_roll() {
+    let dir = TempDir::new().unwrap();
+    let mapping = tiny_mapping_text().replace("name = \"Ana\"", "name = \"registered voters\"");
+    let rows = generated_rows(&["North", "South"], 60, 5);
+    let csv = generated_csv(
+        &[
+            "region",
+            "station",
+            "registered",
+            "valid",
+            "null",
+            "ana",
+            "bea",
+        ],
+        &rows,
+    );
+    let input = write_dataset(dir.path(), "reg.csv", csv.as_bytes(), &mapping);
+    let run = run_ok(&input, &[]);
+    let subjects: std::collections::BTreeSet<String> = last_digit_findings(&run.results)
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap().to_string())
+        .collect();
+    assert!(subjects.contains("registered voters"), "{subjects:?}");
+    assert!(
+        subjects.contains("registered voters (column)"),
+        "{subjects:?}"
+    );
+}

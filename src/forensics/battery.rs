@@ -53,8 +53,13 @@ impl<'a> Battery<'a> {
             })
             .collect();
         if let Some(reg) = &tally.registered {
+            // A candidate could be called "registered voters": keep the subjects distinct.
+            let mut name = "registered voters".to_string();
+            while subjects.iter().any(|s| s.name == name) {
+                name.push_str(" (column)");
+            }
             subjects.push(Subject {
-                name: "registered voters".into(),
+                name,
                 kind: SubjectKind::Registered,
                 counts: reg,
                 totals: reg,

@@ -191,21 +191,21 @@ impl GroupNull {
         let m = &self.sim[s as usize];
         let (mean, sd) = (m.mean, m.sd());
         let t = self.stat(s);
+        // Without spread in the simulation (too few replicates, or a statistic that cannot vary),
+        // the moments say nothing: fall back to the empirical resolution 1/(R + 1), never to 0.
+        let floor = 1.0 / (self.replicates as f64 + 1.0);
+        let degenerate = self.replicates < 2 || sd <= 0.0;
         let p = if s.one_sided() {
-            if sd <= 0.0 || mean <= 0.0 {
-                if t > mean {
-                    0.0
-                } else {
-                    1.0
-                }
+            if degenerate || mean <= 0.0 {
+                (1.0 + self.exceed[s as usize] as f64) * floor
             } else {
                 let scale = sd * sd / (2.0 * mean);
                 let dof = 2.0 * mean * mean / (sd * sd);
                 chi_square_sf(t / scale, dof)
             }
-        } else if sd <= 0.0 {
+        } else if degenerate {
             if (t - mean).abs() > 1e-12 {
-                0.0
+                floor
             } else {
                 1.0
             }

@@ -14,6 +14,11 @@ pub enum CountError {
     Negative(i128),
 }
 
+/// Largest count accepted (ten billion): more than any polling station or country has voters, and
+/// small enough that sums over millions of stations and percentages never overflow.
+pub const MAX_COUNT: u64 = 10_000_000_000;
+const TOO_LARGE: &str = "number too large for a count (over 10,000,000,000)";
+
 /// Parse one count cell. `thousands` is the declared thousands separator, if any.
 pub fn parse_count(text: &str, thousands: Option<char>) -> Result<u64, CountError> {
     let s = text.trim();
@@ -31,7 +36,7 @@ pub fn parse_count(text: &str, thousands: Option<char>) -> Result<u64, CountErro
         return Err(CountError::Unparsable("not a whole number"));
     }
     let value: i128 = if digits.len() > 30 {
-        return Err(CountError::Unparsable("number too large"));
+        return Err(CountError::Unparsable(TOO_LARGE));
     } else {
         digits
             .parse()
@@ -40,7 +45,10 @@ pub fn parse_count(text: &str, thousands: Option<char>) -> Result<u64, CountErro
     if negative && value != 0 {
         return Err(CountError::Negative(-value));
     }
-    u64::try_from(value).map_err(|_| CountError::Unparsable("number too large"))
+    match u64::try_from(value) {
+        Ok(v) if v <= MAX_COUNT => Ok(v),
+        _ => Err(CountError::Unparsable(TOO_LARGE)),
+    }
 }
 
 /// Accept `12.0` / `12.00` (a float-typed whole number) when `.` is not the thousands separator.
@@ -110,7 +118,12 @@ mod tests {
         check("+12", None, Ok(12));
         check("12.0", None, Ok(12));
         check("-0", None, Ok(0));
-        check("18446744073709551615", None, Ok(u64::MAX));
+        check("10000000000", None, Ok(MAX_COUNT));
+        check(
+            "18446744073709551615",
+            None,
+            Err(CountError::Unparsable(TOO_LARGE)),
+        );
     }
 
     #[test]
@@ -164,12 +177,12 @@ mod tests {
         check(
             "18446744073709551616",
             None,
-            Err(CountError::Unparsable("number too large")),
+            Err(CountError::Unparsable(TOO_LARGE)),
         );
         check(
             &"9".repeat(40),
             None,
-            Err(CountError::Unparsable("number too large")),
+            Err(CountError::Unparsable(TOO_LARGE)),
         );
     }
 }

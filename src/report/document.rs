@@ -61,7 +61,7 @@ pub fn build(r: &Report<'_>) -> Document {
         fmt_int(l.rows_analysed.min(r.totals.stations)),
         fmt_int(l.rows_read),
         fmt_int(l.rows_excluded()),
-        fmt_int(l.flags.len() as u64)
+        fmt_int(l.flagged_stations())
     )];
     if let Some(t) = r.totals.turnout {
         summary.push(format!(
@@ -85,7 +85,7 @@ pub fn build(r: &Report<'_>) -> Document {
         mt.findings_tested, mt.findings_deviating, mt.alpha, mt.findings_not_applicable
     ));
     summary.push(format!(
-        "If every null hypothesis were true, the chance of any 'deviates' verdict in this report would be at most {:.0} %; among the deviations listed, about {:.0} % may be false discoveries.",
+        "If every null hypothesis were true, the chance of any 'deviates' verdict in this report would be at most {:.0} %; the expected share of false discoveries among the deviations listed is at most {:.0} %.",
         100.0 * mt.alpha,
         100.0 * mt.alpha
     ));
@@ -129,6 +129,9 @@ pub fn build(r: &Report<'_>) -> Document {
             " --region-depth {}",
             r.options.params.region_depth
         ));
+    }
+    if r.options.tests.len() != crate::forensics::ALL.len() {
+        cmd.push_str(&format!(" --tests {}", r.options.tests.join(",")));
     }
     if let Some(m) = &r.options.mapping {
         cmd.push_str(&format!(" --mapping {m}"));

@@ -364,7 +364,6 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         }
     }
     let tally = assemble(name, records, candidates, mapping, &mut ledger, &mut notes)?;
-    ledger.rows_analysed = ledger.rows_read - ledger.rows_excluded();
     ledger.check_balance()?;
     if ledger.rows_read == 0 {
         bail!(
@@ -455,6 +454,8 @@ fn assemble(
         }
     }
     let kept = checks::apply(kept, mapping, ledger);
+    // Counted from the stations themselves, so the ledger identity below is a real check.
+    ledger.rows_analysed = kept.iter().map(|r| r.rows().count() as u64).sum();
     let derivations = checks::derivations(mapping, notes);
 
     let n = kept.len();

@@ -153,6 +153,16 @@ pub struct FlagCount {
 }
 
 impl Ledger {
+    /// Distinct stations with at least one flag (a station can fail several checks).
+    pub fn flagged_stations(&self) -> u64 {
+        let keys: std::collections::BTreeSet<(&str, RowRef)> = self
+            .flags
+            .iter()
+            .map(|f| (f.station_key.as_str(), f.at))
+            .collect();
+        keys.len() as u64
+    }
+
     pub fn rows_excluded(&self) -> u64 {
         self.exclusions.len() as u64
     }
