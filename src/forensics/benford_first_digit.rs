@@ -154,30 +154,22 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         reason,
         headline,
         figure: None,
-        details: details([
-            ("n_all_counts", json!(g.observed.n_all())),
-            ("digit_counts", json!(r.digit_counts)),
-            ("observed_share", json!(share)),
-            ("expected_share", json!(r.expected)),
-            ("expected_method", json!("Benford's first-digit law")),
-            ("simulated_share", json!(GroupNull::band(&g.band_first).0)),
-            ("q05_positive", json!(g.q05_positive)),
-            ("q95_positive", json!(g.q95_positive)),
-            ("span_orders_of_magnitude", json!(span)),
-            ("min_span_orders_of_magnitude", json!(MIN_SPAN)),
-            ("df", json!(8)),
-            ("p_value_asymptotic", json!(r.p_value)),
-            ("p_value_calibrated", json!(cal.p)),
-            ("p_value_empirical", json!(cal.p_empirical)),
-            ("simulated_mean", json!(cal.sim_mean)),
-            ("simulated_sd", json!(cal.sim_sd)),
-            ("g", json!(r.g)),
-            ("p_value_g", json!(r.p_value_g)),
-            ("mad", json!(r.mad)),
-            ("nigrini_conformity", json!(r.conformity)),
-            ("excess_mad", json!(r.excess_mad)),
-            ("nigrini_z", json!(r.z)),
-        ]),
+        details: {
+            let mut d = r.details("Benford's first-digit law");
+            d.extend(details([
+                ("n_all_counts", json!(g.observed.n_all())),
+                ("simulated_share", json!(GroupNull::band(&g.band_first).0)),
+                ("q05_positive", json!(g.q05_positive)),
+                ("q95_positive", json!(g.q95_positive)),
+                ("span_orders_of_magnitude", json!(span)),
+                ("min_span_orders_of_magnitude", json!(MIN_SPAN)),
+                ("p_value_calibrated", json!(cal.p)),
+                ("p_value_empirical", json!(cal.p_empirical)),
+                ("simulated_mean", json!(cal.sim_mean)),
+                ("simulated_sd", json!(cal.sim_sd)),
+            ]));
+            d
+        },
     }
 }
 

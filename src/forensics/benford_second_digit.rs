@@ -140,26 +140,18 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         reason: None,
         headline,
         figure: None,
-        details: details([
-            ("min_count", json!(MIN_COUNT)),
-            ("n_all_counts", json!(g.observed.n_all())),
-            ("digit_counts", json!(r.digit_counts)),
-            ("observed_share", json!(share)),
-            ("expected_share", json!(r.expected)),
-            ("expected_method", json!("Benford's second-digit law")),
-            ("simulated_share", json!(simulated)),
-            ("df", json!(9)),
-            ("p_value_asymptotic", json!(r.p_value)),
-            ("p_value_empirical", json!(cal.p_empirical)),
-            ("simulated_mean", json!(cal.sim_mean)),
-            ("simulated_sd", json!(cal.sim_sd)),
-            ("g", json!(r.g)),
-            ("p_value_g", json!(r.p_value_g)),
-            ("mad", json!(r.mad)),
-            ("nigrini_conformity", json!(r.conformity)),
-            ("excess_mad", json!(r.excess_mad)),
-            ("nigrini_z", json!(r.z)),
-        ]),
+        details: {
+            let mut d = r.details("Benford's second-digit law");
+            d.extend(details([
+                ("min_count", json!(MIN_COUNT)),
+                ("n_all_counts", json!(g.observed.n_all())),
+                ("simulated_share", json!(simulated)),
+                ("p_value_empirical", json!(cal.p_empirical)),
+                ("simulated_mean", json!(cal.sim_mean)),
+                ("simulated_sd", json!(cal.sim_sd)),
+            ]));
+            d
+        },
     }
 }
 

@@ -110,6 +110,21 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
     out
 }
 
+/// Run several specs of one test (e.g. two statistics of `digit_pairs`) and order the findings by
+/// subject, keeping each subject's findings in spec order (registry × subject × region order).
+pub fn run_all(b: &Battery<'_>, specs: &[&DigitTestSpec]) -> TestOutput {
+    let mut out = TestOutput::default();
+    for spec in specs {
+        let o = run(b, spec);
+        out.findings.extend(o.findings);
+        out.figures.extend(o.figures);
+    }
+    let rank = |name: &str| b.subjects.iter().position(|s| s.name == name);
+    // A stable sort keeps spec order within each subject.
+    out.findings.sort_by_key(|f| rank(&f.subject));
+    out
+}
+
 /// Small multiples of one subject's applicable regions (at most `MAX_PANELS`, those with the
 /// lowest p-values, in region order). Returns the figure and the indices of the regions shown.
 fn regional_figure(

@@ -227,14 +227,7 @@ const ADJACENT: DigitTestSpec = DigitTestSpec {
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
-    let mut out = digit_findings::run(b, &REPEATED);
-    let adjacent = digit_findings::run(b, &ADJACENT);
-    out.findings.extend(adjacent.findings);
-    out.figures.extend(adjacent.figures);
-    // Registry × subject × region order: each subject's repeated findings, then its adjacent ones.
-    let rank = |name: &str| b.subjects.iter().position(|s| s.name == name);
-    out.findings.sort_by_key(|f| rank(&f.subject));
-    Ok(out)
+    Ok(digit_findings::run_all(b, &[&REPEATED, &ADJACENT]))
 }
 
 #[cfg(test)]

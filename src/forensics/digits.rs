@@ -130,6 +130,25 @@ impl<const K: usize> LawFit<K> {
         let n = self.n.max(1) as f64;
         self.digit_counts.map(|c| c as f64 / n)
     }
+
+    /// The fit's fields for a finding's `details`, in results.json order.
+    pub fn details(&self, law: &str) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        crate::finding::details([
+            ("digit_counts", json!(self.digit_counts.as_slice())),
+            ("observed_share", json!(self.observed_share().as_slice())),
+            ("expected_share", json!(self.expected.as_slice())),
+            ("expected_method", json!(law)),
+            ("df", json!(K - 1)),
+            ("p_value_asymptotic", json!(self.p_value)),
+            ("g", json!(self.g)),
+            ("p_value_g", json!(self.p_value_g)),
+            ("mad", json!(self.mad)),
+            ("nigrini_conformity", json!(self.conformity)),
+            ("excess_mad", json!(self.excess_mad)),
+            ("nigrini_z", json!(self.z.as_slice())),
+        ])
+    }
 }
 
 /// First significant digit (1..9) of a positive count.

@@ -243,14 +243,7 @@ const P05: DigitTestSpec = DigitTestSpec {
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
-    let mut out = digit_findings::run(b, &C05);
-    let p05 = digit_findings::run(b, &P05);
-    out.findings.extend(p05.findings);
-    out.figures.extend(p05.figures);
-    // Registry × subject × region order: each subject's c05 findings, then its p05 findings.
-    let rank = |name: &str| b.subjects.iter().position(|s| s.name == name);
-    out.findings.sort_by_key(|f| rank(&f.subject));
-    Ok(out)
+    Ok(digit_findings::run_all(b, &[&C05, &P05]))
 }
 
 #[cfg(test)]
