@@ -29,6 +29,119 @@ pub enum FigureSpec {
         caption: String,
         panels: Vec<BarPanel>,
     },
+    /// Counts over equal-width bins of a continuous axis (one or more series on the same bins).
+    Histogram(HistogramPanel),
+    /// A 2D histogram (e.g. turnout × leader share), colour = count on a log scale.
+    Heatmap(HeatmapPanel),
+    /// Curves on shared axes (e.g. cumulative votes against turnout).
+    Lines(LinePanel),
+    /// Several panels of one kind in a grid under one title and caption: regional small
+    /// multiples, or an observed fingerprint beside a fitted model's.
+    Grid {
+        title: String,
+        caption: String,
+        /// When true, heatmap panels share one colour scale and histogram panels one y axis.
+        shared_scale: bool,
+        panels: Vec<Panel>,
+    },
+}
+
+impl FigureSpec {
+    /// The sentence(s) printed under the figure in reports.
+    pub fn caption(&self) -> &str {
+        match self {
+            FigureSpec::Bars(p) => &p.caption,
+            FigureSpec::Histogram(p) => &p.caption,
+            FigureSpec::Heatmap(p) => &p.caption,
+            FigureSpec::Lines(p) => &p.caption,
+            FigureSpec::SmallMultiples { caption, .. } | FigureSpec::Grid { caption, .. } => {
+                caption
+            }
+        }
+    }
+}
+
+/// One panel of a `Grid`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Panel {
+    Histogram(HistogramPanel),
+    Heatmap(HeatmapPanel),
+    Lines(LinePanel),
+}
+
+/// A vertical reference line (e.g. 95 % turnout) with a short label.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub x: f64,
+    pub label: String,
+}
+
+/// One series of a histogram.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistSeries {
+    /// Legend text.
+    pub name: String,
+    /// One value per bin (counts of stations, or a weighted count).
+    pub counts: Vec<f64>,
+}
+
+/// Counts over the bins `[x_min + i·bin_width, x_min + (i+1)·bin_width)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistogramPanel {
+    pub title: String,
+    /// One or two sentences shown under a stand-alone chart; ignored inside a grid.
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_min: f64,
+    pub bin_width: f64,
+    /// Drawn in order; the first series is the main one (filled), later ones as outlines/lines.
+    pub series: Vec<HistSeries>,
+    pub markers: Vec<Marker>,
+    /// When true the panel's title is drawn in the highlight colour.
+    pub highlight: bool,
+}
+
+/// A 2D histogram: `counts[row * nx + col]`, row 0 at `y_min` (bottom), col 0 at `x_min` (left).
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatmapPanel {
+    pub title: String,
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub nx: usize,
+    pub ny: usize,
+    pub counts: Vec<f64>,
+    /// Colour-bar label, e.g. "stations per cell (log scale)".
+    pub color_label: String,
+    pub highlight: bool,
+}
+
+/// One curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineSeries {
+    pub name: String,
+    /// (x, y) points in drawing order.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn dashed (e.g. a reference or null curve).
+    pub dashed: bool,
+}
+
+/// Curves on shared axes.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinePanel {
+    pub title: String,
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub series: Vec<LineSeries>,
+    pub markers: Vec<Marker>,
+    pub highlight: bool,
 }
 
 /// A single bar chart (also one panel of a small-multiples grid).

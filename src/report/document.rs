@@ -223,10 +223,7 @@ fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
 }
 
 fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
-    match spec {
-        crate::figure::FigureSpec::Bars(p) => p.caption.clone(),
-        crate::figure::FigureSpec::SmallMultiples { caption, .. } => caption.clone(),
-    }
+    spec.caption().to_string()
 }
 
 /// A statistic for people: 2 decimals from 10 up, 4 significant digits below.
