@@ -40,7 +40,8 @@ pub enum FigureSpec {
     Grid {
         title: String,
         caption: String,
-        /// When true, heatmap panels share one colour scale and histogram panels one y axis.
+        /// When true, heatmap panels share one colour scale (one colour bar for the grid),
+        /// histogram panels one y axis and line panels one y range (the union of theirs).
         shared_scale: bool,
         panels: Vec<Panel>,
     },

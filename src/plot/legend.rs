@@ -1,15 +1,17 @@
-//! The figure legend: one centred row of swatches and labels, drawn in pixel coordinates
-//! between the title and the chart(s) so that it can never cover a bar.
+//! The figure legend: centred rows of swatches and labels, drawn in pixel coordinates
+//! between the title and the chart(s) so that it can never cover a bar. Bar charts use one
+//! row (`draw`); the continuous charts may have many series and wrap to several (`draw_rows`).
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
+use super::draw::{polyline, Stroke};
 use super::font::text_width;
-use super::text::{draw_line, Txt};
+use super::text::{draw_line, truncate_to_width, Txt};
 use super::{Area, PlotCtx, BAND_EDGE, BAND_FILL, EXPECTED, HIGHLIGHT, OBSERVED};
 
 /// What a legend entry shows next to its text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Swatch {
     /// A filled bar in the given colour.
     Bar(RGBColor),
@@ -17,6 +19,8 @@ pub(super) enum Swatch {
     Band,
     /// The dark expectation marker on a short line.
     Expected,
+    /// A short line (2 px) in the given colour, solid or dashed.
+    Line(RGBColor, bool),
 }
 
 /// Legend entries; the highlight entry only appears when something is highlighted.
@@ -87,6 +91,21 @@ pub(super) fn draw(
                 ))
                 .ctx("drawing legend")?;
             }
+            Swatch::Line(color, dashed) => {
+                let stroke = Stroke {
+                    color: *color,
+                    width: 2,
+                    dash: dashed.then_some((5.0, 3.0)),
+                };
+                let (x0, x1) = (f64::from(x), f64::from(x + sw));
+                let clip = (x, mid - 2, x + sw, mid + 2);
+                polyline(
+                    area,
+                    &[(x0, f64::from(mid)), (x1, f64::from(mid))],
+                    clip,
+                    stroke,
+                )?;
+            }
         }
         draw_line(
             area,
@@ -97,6 +116,60 @@ pub(super) fn draw(
         x += w + spacing;
     }
     Ok(())
+}
+
+/// Width in px of one entry and the spacing after it.
+fn entry_width(text: &str, size: f64) -> (i32, i32) {
+    let sw = (size * 1.6).round() as i32;
+    let gap = (size * 0.5).round() as i32;
+    let spacing = (size * 1.8).round() as i32;
+    (sw + gap + text_width(text, size) as i32, spacing)
+}
+
+/// Splits entries into rows no wider than `max_w` (an entry's text is shortened with "…" when
+/// it alone is too wide).
+pub(super) fn rows(items: &[(Swatch, &str)], max_w: u32, size: f64) -> Vec<Vec<(Swatch, String)>> {
+    let max_w = max_w as i32;
+    let text_room = (max_w - (size * 2.1).round() as i32).max(20) as u32;
+    let mut rows: Vec<Vec<(Swatch, String)>> = Vec::new();
+    let mut used = 0;
+    for (swatch, text) in items {
+        let text = truncate_to_width(text, size, text_room);
+        let (w, spacing) = entry_width(&text, size);
+        match rows.last_mut() {
+            Some(row) if used + spacing + w <= max_w => {
+                row.push((*swatch, text));
+                used += spacing + w;
+            }
+            _ => {
+                rows.push(vec![(*swatch, text)]);
+                used = w;
+            }
+        }
+    }
+    rows
+}
+
+/// Height in px of `n` legend rows.
+pub(super) fn rows_height(n: usize, size: f64) -> i32 {
+    n as i32 * (size * 1.5).round() as i32
+}
+
+/// Draws the rows from [`rows`] centred on `center_x` from `top`; returns the y below them.
+pub(super) fn draw_rows(
+    area: &Area,
+    rows: &[Vec<(Swatch, String)>],
+    center_x: i32,
+    top: i32,
+    size: f64,
+) -> anyhow::Result<i32> {
+    let mut y = top;
+    for row in rows {
+        let items: Vec<(Swatch, &str)> = row.iter().map(|(s, t)| (*s, t.as_str())).collect();
+        draw(area, &items, center_x, y, size)?;
+        y += rows_height(1, size);
+    }
+    Ok(y)
 }
 
 #[cfg(test)]
@@ -115,5 +188,25 @@ mod tests {
         assert_eq!(only[0].1, "flagged");
         // Nothing at all (empty grid): still explain the marks.
         assert_eq!(items(false, false, "flagged", "e", "b").len(), 3);
+    }
+
+    #[test]
+    fn long_legends_wrap_into_rows() {
+        let red = Swatch::Line(RGBColor(200, 0, 0), false);
+        let names = [
+            "first series",
+            "second series",
+            "third",
+            "a fourth series name",
+        ];
+        let items: Vec<(Swatch, &str)> = names.iter().map(|n| (red, *n)).collect();
+        assert_eq!(rows(&items, 2000, 15.0).len(), 1);
+        let narrow = rows(&items, 300, 15.0);
+        assert!(narrow.len() >= 2);
+        assert_eq!(narrow.iter().map(Vec::len).sum::<usize>(), 4);
+        let long = "a very long series name ".repeat(20);
+        let one = rows(&[(red, long.as_str())], 300, 15.0);
+        assert!(one[0][0].1.ends_with('…'));
+        assert!(rows(&[], 300, 15.0).is_empty());
     }
 }

@@ -5,17 +5,43 @@
 //! - `single`: the stand-alone bar chart (`FigureSpec::Bars`, 1000 px wide);
 //! - `grid`: small multiples (`FigureSpec::SmallMultiples`) sharing one y scale;
 //! - `bars`: one panel's bars, null band and expectation markers (used by both);
-//! - `legend`: the one-row legend; `scale`: the honest 0-based percent y axis;
+//! - `histogram`: counts over bins (`FigureSpec::Histogram`), filled main series, step
+//!   outlines, markers; readable at 1,000 bins;
+//! - `heatmap`: 2D histograms such as the election fingerprint (`FigureSpec::Heatmap`), log
+//!   colour scale with a viridis-like ramp, colour bar;
+//! - `lines`: curves on shared axes (`FigureSpec::Lines`), solid or dashed;
+//! - `panel_grid`: grids of histogram/heatmap/line panels (`FigureSpec::Grid`), optionally on
+//!   shared scales; `grid_cell`: one cell of such a grid and the scales its panels share;
+//! - `colorbar`: the heatmaps' log colour scale (viridis-like ramp) and colour bar;
+//! - `page`: title, legend and caption frame of the stand-alone continuous charts;
+//! - `axes`: continuous axes (nice ticks, thousands separators, pixel mapping, drawing);
+//! - `marks`: series colours and vertical reference markers; `draw`: clipped, dashed and wide
+//!   pixel lines and rectangles;
+//! - `legend`: the legend rows; `scale`: the honest 0-based percent y axis;
 //! - `text`: wrapping, truncation and glyph-by-glyph text drawing;
 //! - `font`: the embedded DejaVu Sans font, its registration and glyph metrics.
 //!
 //! The PNG is first written to a hidden temporary file next to `path` and then renamed, so a
 //! failed render never leaves a half-written figure behind and `path` need not end in `.png`.
 
+mod axes;
 mod bars;
+mod colorbar;
+#[cfg(test)]
+mod demo;
+#[cfg(test)]
+mod demo_edge;
+mod draw;
 mod font;
 mod grid;
+mod grid_cell;
+mod heatmap;
+mod histogram;
 mod legend;
+mod lines;
+mod marks;
+mod page;
+mod panel_grid;
 mod scale;
 mod single;
 mod text;
@@ -93,9 +119,50 @@ fn draw_file(figure: &FigureSpec, file: &Path) -> anyhow::Result<()> {
             grid::draw(&root, &layout, panels)?;
             root.present().ctx("writing the PNG file")
         }
-        // Renderers for the turnout battery's chart kinds are being written (issue 4).
-        _ => Err(anyhow!("this chart kind has no renderer yet")),
+        FigureSpec::Histogram(panel) => {
+            histogram::check(panel)?;
+            draw_page(file, &histogram::page(panel), |area| {
+                let max = histogram::y_max([panel]);
+                histogram::draw_panel(area, panel, max, &histogram::STANDALONE)
+            })
+        }
+        FigureSpec::Heatmap(panel) => {
+            heatmap::check(panel)?;
+            draw_page(file, &heatmap::page(panel), |area| {
+                let scale = colorbar::ColorScale::for_panels([panel]);
+                heatmap::draw_panel(area, panel, scale.as_ref(), &heatmap::STANDALONE, true)
+            })
+        }
+        FigureSpec::Lines(panel) => draw_page(file, &lines::page(panel), |area| {
+            let y = lines::y_range(panel);
+            lines::draw_panel(area, panel, y, &lines::STANDALONE)
+        }),
+        FigureSpec::Grid {
+            title,
+            caption,
+            shared_scale,
+            panels,
+        } => {
+            let layout = panel_grid::Layout::new(title, caption, *shared_scale, panels)?;
+            let root = BitMapBackend::new(file, layout.size()).into_drawing_area();
+            root.fill(&WHITE).ctx("filling the background")?;
+            panel_grid::draw(&root, &layout, panels)?;
+            root.present().ctx("writing the PNG file")
+        }
     }
+}
+
+/// A stand-alone continuous chart: the page frame, then `chart` in the area it leaves.
+fn draw_page(
+    file: &Path,
+    page: &page::Page,
+    chart: impl FnOnce(&Area) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(file, page.size()).into_drawing_area();
+    root.fill(&WHITE).ctx("filling the background")?;
+    let area = page.draw(&root)?;
+    chart(&area)?;
+    root.present().ctx("writing the PNG file")
 }
 
 /// A unique hidden `.png` path in the same folder as `path`.

@@ -3,6 +3,9 @@
 //! Bars encode magnitude, so the axis always starts at 0 and ends a little above the largest
 //! finite value among observed shares and the null band/expectation. Ticks are placed at
 //! "nice" steps (1, 2, 5 × 10^k) and printed as percentages with just enough decimals.
+//!
+//! Also the number helpers of the continuous charts: `fmt_num` (thousands separators),
+//! `sane_range` (usable ranges from degenerate specs) and `finite_extent`.
 
 use std::ops::Range;
 
@@ -53,7 +56,7 @@ impl YScale {
     /// with `MIN_INTERVALS..=max_intervals` steps. Without any positive value the whole share range
     /// 0..100 % is shown.
     pub fn up_to(max: f64, max_intervals: usize) -> Self {
-        let wanted = if max.is_finite() && max > 0.0 {
+        let wanted = if max > 0.0 && (max * (1.0 + HEADROOM)).is_finite() {
             max * (1.0 + HEADROOM)
         } else {
             1.0
@@ -125,7 +128,7 @@ impl Ranged for TickedAxis {
 }
 
 /// Smallest value of the form {1, 2, 5} × 10^k that is ≥ `raw`.
-fn nice_step(raw: f64) -> f64 {
+pub(super) fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
@@ -140,13 +143,72 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 /// Number of decimals needed to print multiples of `step_pct` exactly (at most 4).
-fn decimals_for(step_pct: f64) -> usize {
+pub(super) fn decimals_for(step_pct: f64) -> usize {
     (0..4)
         .find(|&d| {
             let scaled = step_pct * 10f64.powi(d as i32);
             (scaled - scaled.round()).abs() < 1e-6
         })
         .unwrap_or(4)
+}
+
+/// `v` with `decimals` decimals, thousands grouped with commas and a true minus sign,
+/// e.g. `12000.0` → `"12,000"`.
+pub(super) fn fmt_num(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_at(text.find('.').unwrap_or(text.len()));
+    let mut out = String::new();
+    if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('−');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(frac);
+    out
+}
+
+/// A usable `lo < hi` range: `r` sorted when both ends are finite and distinct, otherwise
+/// `fallback` when it is, otherwise the finite one of them widened by ±1 (or ±1 % of the
+/// value), otherwise `0..1`.
+pub(super) fn sane_range(r: (f64, f64), fallback: Option<(f64, f64)>) -> (f64, f64) {
+    let proper = |(a, b): (f64, f64)| a.is_finite() && b.is_finite() && a != b;
+    let finite = |(a, b): (f64, f64)| a.is_finite() && b.is_finite();
+    match [Some(r), fallback]
+        .into_iter()
+        .flatten()
+        .find(|&x| proper(x))
+    {
+        Some((a, b)) => (a.min(b), a.max(b)),
+        None => match [Some(r), fallback]
+            .into_iter()
+            .flatten()
+            .find(|&x| finite(x))
+        {
+            Some((a, _)) => {
+                let pad = if a == 0.0 { 1.0 } else { a.abs() * 0.01 };
+                (a - pad, a + pad)
+            }
+            None => (0.0, 1.0),
+        },
+    }
+}
+
+/// Smallest and largest finite value, if any.
+pub(super) fn finite_extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
 }
 
 #[cfg(test)]
@@ -198,5 +260,29 @@ mod tests {
             assert!((s.top - 1.0).abs() < 1e-12, "{m}: {s:?}");
             assert!(!s.ticks.is_empty());
         }
+    }
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        assert_eq!(fmt_num(12000.0, 0), "12,000");
+        assert_eq!(fmt_num(1234567.25, 2), "1,234,567.25");
+        assert_eq!(fmt_num(999.0, 0), "999");
+        assert_eq!(fmt_num(-1500.0, 0), "−1,500");
+        assert_eq!(fmt_num(-0.0001, 1), "0.0");
+        assert_eq!(fmt_num(0.05, 2), "0.05");
+        assert_eq!(fmt_num(f64::NAN, 0), "");
+    }
+
+    #[test]
+    fn degenerate_ranges_become_usable() {
+        assert_eq!(sane_range((5.0, 5.0), None), (4.95, 5.05));
+        assert_eq!(sane_range((5.0, 5.0), Some((1.0, 2.0))), (1.0, 2.0));
+        assert_eq!(sane_range((5.0, 5.0), Some((1.0, 1.0))), (4.95, 5.05));
+        assert_eq!(sane_range((0.0, 0.0), None), (-1.0, 1.0));
+        assert_eq!(sane_range((3.0, 1.0), None), (1.0, 3.0));
+        assert_eq!(sane_range((f64::NAN, 1.0), Some((2.0, 4.0))), (2.0, 4.0));
+        assert_eq!(sane_range((f64::INFINITY, 1.0), None), (0.0, 1.0));
+        assert_eq!(finite_extent([f64::NAN, 2.0, -1.0]), Some((-1.0, 2.0)));
+        assert_eq!(finite_extent([f64::NAN]), None);
     }
 }
