@@ -2,6 +2,8 @@
 # Benchmark: load, validate and run the battery on a generated 1,000,000-station, 10-candidate election.
 # Release build; prints the tool's own stage timings (--timings) and wall time / peak memory.
 # Usage: bench/run.sh [stations] [candidates]     (targets on 2 cores: load+validate < 5 s, peak < 2 GB)
+# TESTS=a,b,c limits the battery (e.g. the turnout battery: TESTS=turnout_distribution,vote_share_distribution,
+# turnout_share_relation,fingerprint,integer_percentages,extreme_stations,klimek_model).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stations=${1:-1000000}
@@ -16,5 +18,5 @@ echo "generating $stations stations x $candidates candidates in $work/in"
   --regions 24 --districts-per-region 40 --incremental-fraud 0.05 --extreme-fraud 0.01 --fabricate-region 3
 ls -l "$work/in/bench.csv"
 /usr/bin/time -f "analyze: %e s wall, %U s user, %M KB peak" \
-  "$bin" --input "$work/in" --output "$work/out" --timings -q
+  "$bin" --input "$work/in" --output "$work/out" --timings -q ${TESTS:+--tests "$TESTS"}
 echo "outputs in $work/out"

@@ -17,6 +17,8 @@ pub enum Verdict {
     Deviates,
     /// The test's assumptions fail for these data; `reason` says why.
     NotApplicable,
+    /// A chart and summary numbers with no hypothesis test (e.g. the election fingerprint).
+    Descriptive,
 }
 
 /// A named number.
@@ -104,11 +106,23 @@ impl Finding {
     }
 }
 
+/// A station a test singles out (listed in `flagged_stations.csv` beside the ledger's checks).
+#[derive(Debug, Clone)]
+pub struct StationFlag {
+    /// Index into the tally's stations.
+    pub station: u32,
+    pub test_id: &'static str,
+    /// What kind of extreme, e.g. "turnout ≥ 95 %".
+    pub check: String,
+    pub detail: String,
+}
+
 /// Everything one test produced on one dataset.
 #[derive(Debug, Clone, Default)]
 pub struct TestOutput {
     pub findings: Vec<Finding>,
     pub figures: Vec<crate::figure::Figure>,
+    pub station_flags: Vec<StationFlag>,
 }
 
 /// Convenience for building `details`.

@@ -129,6 +129,7 @@ fn analyse_dataset(
         notes,
         findings: output.findings,
         figures: output.figures,
+        station_flags: output.station_flags,
         tally: built.tally,
     };
     let folder = report::write_dataset(&report, &config.output)?;

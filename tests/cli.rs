@@ -141,8 +141,16 @@ impl Run {
             .collect()
     }
 
-    /// flagged_stations.csv as (station_key, row, check).
+    /// The ledger's rows of flagged_stations.csv as (station_key, row, check).
     fn flagged_rows(&self) -> Vec<(String, u64, String)> {
+        self.all_flagged_rows()
+            .into_iter()
+            .filter(|(_, _, check)| !check.contains(':'))
+            .collect()
+    }
+
+    /// Every row of flagged_stations.csv (ledger checks, then `test_id: check` rows of tests).
+    fn all_flagged_rows(&self) -> Vec<(String, u64, String)> {
         let mut r = csv::Reader::from_path(self.dir().join("flagged_stations.csv")).unwrap();
         assert_eq!(
             r.headers().unwrap(),
@@ -430,7 +438,7 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "1.0.0");
+    assert_eq!(r["schema_version"], "1.1.0");
     assert_eq!(r["tool"]["name"], "election-forensics");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["dataset"], "tiny");
@@ -1493,6 +1501,18 @@ fn counts_flagged_stations_once_whatever_their_number_of_flags() {
     );
     let run = run_ok(&input, &[]);
     assert_eq!(run.flagged_rows().len(), 2);
+    // Station 1 also has turnout above 95 % (50 of 10 registered): extreme_stations lists it after
+    // the ledger's checks, with the test id in `check`.
+    let all = run.all_flagged_rows();
+    assert_eq!(&all[..2], &run.flagged_rows()[..]);
+    assert!(
+        all.contains(&(
+            "1".to_string(),
+            2,
+            "extreme_stations: turnout ≥ 95 %".to_string()
+        )),
+        "{all:?}"
+    );
     assert!(
         run.file("report.md")
             .contains("1 stations kept but flagged"),

@@ -13,10 +13,18 @@ pub mod digit_findings;
 pub mod digit_null;
 pub mod digit_pairs;
 pub mod digits;
+pub mod distribution_findings;
+pub mod extreme_stations;
+pub mod fingerprint;
+pub mod integer_percentages;
 pub mod last_digit;
 pub mod last_digit_mean;
 pub mod last_two_digits;
 pub mod second_digit_mean;
+pub mod turnout_data;
+pub mod turnout_distribution;
+pub mod turnout_share_relation;
+pub mod vote_share_distribution;
 pub mod zero_five_endings;
 
 use anyhow::Context;
@@ -49,6 +57,12 @@ pub const ALL: &[ForensicTest] = &[
     zero_five_endings::TEST,
     digit_pairs::TEST,
     benford_first_digit::TEST,
+    turnout_distribution::TEST,
+    vote_share_distribution::TEST,
+    turnout_share_relation::TEST,
+    fingerprint::TEST,
+    integer_percentages::TEST,
+    extreme_stations::TEST,
 ];
 
 /// Parameters shared by the tests (recorded in results.json).
@@ -124,6 +138,7 @@ pub fn run_battery(
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);
         out.figures.extend(o.figures);
+        out.station_flags.extend(o.station_flags);
     }
     apply_fdr(&mut out.findings, params.alpha);
     Ok(out)
@@ -134,7 +149,7 @@ pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
     let p: Vec<f64> = findings
         .iter()
         .map(|f| match (f.verdict, f.p_value) {
-            (Verdict::NotApplicable, _) | (_, None) => f64::NAN,
+            (Verdict::NotApplicable | Verdict::Descriptive, _) | (_, None) => f64::NAN,
             (_, Some(p)) => p,
         })
         .collect();

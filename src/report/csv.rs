@@ -1,5 +1,6 @@
 //! CSV outputs: `excluded_rows.csv` (every excluded row with file, row, reason, column, cell text)
-//! and `flagged_stations.csv` (every kept station that failed a consistency check).
+//! and `flagged_stations.csv` (every kept station that failed a consistency check, then every
+//! station a forensic test singles out, e.g. `extreme_stations`, with the test id in `check`).
 //!
 //! Data strings are neutralised against spreadsheet formula injection (OWASP "CSV Injection"): a
 //! cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, unless it is
@@ -55,6 +56,18 @@ pub fn flagged_stations(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
             safe_cell(&file_name(report, f.at.file)),
             f.at.row.to_string(),
             f.check.as_str().to_string(),
+            safe_cell(&f.detail),
+        ])?;
+    }
+    // Then the stations the forensic tests single out, in registry and station order.
+    for f in &report.station_flags {
+        let i = f.station as usize;
+        let at = report.tally.sources[i];
+        w.write_record([
+            safe_cell(&report.tally.station_keys[i]),
+            safe_cell(&file_name(report, at.file)),
+            at.row.to_string(),
+            safe_cell(&format!("{}: {}", f.test_id, f.check)),
             safe_cell(&f.detail),
         ])?;
     }

@@ -38,6 +38,7 @@ fn verdict_text(v: Verdict) -> &'static str {
         Verdict::Consistent => "consistent",
         Verdict::Deviates => "deviates",
         Verdict::NotApplicable => "not applicable",
+        Verdict::Descriptive => "descriptive",
     }
 }
 

@@ -70,6 +70,8 @@ pub struct Report<'a> {
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
     pub figures: Vec<Figure>,
+    /// Stations singled out by forensic tests (e.g. `extreme_stations`).
+    pub station_flags: Vec<crate::finding::StationFlag>,
     pub tally: Tally,
 }
 

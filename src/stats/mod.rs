@@ -1,6 +1,8 @@
 //! Statistical building blocks shared by the forensic tests: goodness-of-fit statistics and
 //! multiple-testing control. Pure functions over slices.
 
+pub mod dip;
 pub mod goodness_of_fit;
+pub mod moments;
 pub mod multiple_testing;
 pub mod proportions;
