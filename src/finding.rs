@@ -17,6 +17,8 @@ pub enum Verdict {
     Deviates,
     /// The test's assumptions fail for these data; `reason` says why.
     NotApplicable,
+    /// A chart and summary numbers with no hypothesis test.
+    Descriptive,
 }
 
 /// A named number.

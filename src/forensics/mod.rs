@@ -6,6 +6,7 @@
 //! the subjects and shared simulated nulls) and return findings and figure specs: no IO, no
 //! plotters.
 
+pub mod announcement_vs_tallies;
 pub mod battery;
 pub mod benford_first_digit;
 pub mod benford_second_digit;
@@ -16,12 +17,14 @@ pub mod digits;
 pub mod last_digit;
 pub mod last_digit_mean;
 pub mod last_two_digits;
+pub mod percentages_first;
 pub mod second_digit_mean;
 pub mod zero_five_endings;
 
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::announcement::AnnouncementFile;
 use crate::finding::{Finding, TestOutput, Verdict};
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::tally::Tally;
@@ -49,6 +52,8 @@ pub const ALL: &[ForensicTest] = &[
     zero_five_endings::TEST,
     digit_pairs::TEST,
     benford_first_digit::TEST,
+    percentages_first::TEST,
+    announcement_vs_tallies::TEST,
 ];
 
 /// Parameters shared by the tests (recorded in results.json).
@@ -112,14 +117,16 @@ pub fn select(ids: Option<&[String]>) -> anyhow::Result<Vec<&'static ForensicTes
 }
 
 /// Run the selected tests on a tally, then set verdicts with Benjamini–Hochberg control of the
-/// false-discovery rate across every finding that has a p-value.
+/// false-discovery rate across every finding that has a p-value. `announced` holds the announced
+/// totals for the announcement tests (which are not applicable without them).
 pub fn run_battery(
     tests: &[&ForensicTest],
     tally: &Tally,
     params: &Params,
+    announced: Option<&AnnouncementFile>,
 ) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
-    let battery = Battery::new(tally, params);
+    let battery = Battery::new(tally, params).with_announced(announced);
     for test in tests {
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);
@@ -134,7 +141,7 @@ pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
     let p: Vec<f64> = findings
         .iter()
         .map(|f| match (f.verdict, f.p_value) {
-            (Verdict::NotApplicable, _) | (_, None) => f64::NAN,
+            (Verdict::NotApplicable | Verdict::Descriptive, _) | (_, None) => f64::NAN,
             (_, Some(p)) => p,
         })
         .collect();

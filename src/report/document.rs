@@ -38,6 +38,7 @@ fn verdict_text(v: Verdict) -> &'static str {
         Verdict::Consistent => "consistent",
         Verdict::Deviates => "deviates",
         Verdict::NotApplicable => "not applicable",
+        Verdict::Descriptive => "descriptive",
     }
 }
 
@@ -135,6 +136,9 @@ pub fn build(r: &Report<'_>) -> Document {
     }
     if let Some(m) = &r.options.mapping {
         cmd.push_str(&format!(" --mapping {m}"));
+    }
+    if let Some(a) = &r.options.announced {
+        cmd.push_str(&format!(" --announced {a}"));
     }
     b.push(Block::Code(cmd));
     Document {

@@ -11,7 +11,7 @@ use crate::tally::ledger::{ExclusionCount, FlagCount, InputFile};
 use crate::tally::{Derivation, Totals};
 
 /// Version of the results.json layout (semantic versioning).
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Serialize)]
 struct Results<'a> {
@@ -47,6 +47,8 @@ pub struct MultipleTesting {
     pub findings_tested: usize,
     pub findings_deviating: usize,
     pub findings_not_applicable: usize,
+    /// Findings with numbers and a chart but no hypothesis test.
+    pub findings_descriptive: usize,
 }
 
 pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
@@ -62,6 +64,7 @@ pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
             .count(),
         findings_deviating: count(Verdict::Deviates),
         findings_not_applicable: count(Verdict::NotApplicable),
+        findings_descriptive: count(Verdict::Descriptive),
     }
 }
 
