@@ -248,7 +248,7 @@ fn one(b: &Battery<'_>, a: &Announcement) -> (Finding, Option<Figure>) {
     let stem = file_stem(&[TEST.id, &a.label]);
     let figure = Figure {
         file_stem: stem.clone(),
-        spec: FigureSpec::Bars(grid_panel(a, &r)),
+        spec: FigureSpec::Bars(grid_panel(a, &r, b.params.alpha)),
     };
     let max_relative = g
         .categories
@@ -256,7 +256,7 @@ fn one(b: &Battery<'_>, a: &Announcement) -> (Finding, Option<Figure>) {
         .filter(|c| c.free)
         .map(|c| (c.residual_votes.abs() / (g.grid_votes / 2.0)).min(1.0))
         .fold(0.0, f64::max);
-    let mut f = Finding {
+    let f = Finding {
         test_id: TEST.id,
         subject: a.label.clone(),
         region: None,
@@ -301,16 +301,12 @@ fn one(b: &Battery<'_>, a: &Announcement) -> (Finding, Option<Figure>) {
             ),
         ]),
     };
-    if r.p_value < b.params.alpha {
-        f.details
-            .insert("nominally_significant".into(), json!(true));
-    }
     (f, Some(figure))
 }
 
 /// Share of free counts on each grid that sit on a rounded percentage, against the share tallied
 /// counts would show (mean q) and its 95 % range (Poisson-binomial quantiles).
-fn grid_panel(a: &Announcement, r: &PercentagesFirst) -> BarPanel {
+fn grid_panel(a: &Announcement, r: &PercentagesFirst, alpha: f64) -> BarPanel {
     let free_q = |g: &GridCheck| -> Vec<f64> {
         g.categories
             .iter()
@@ -354,7 +350,8 @@ fn grid_panel(a: &Announcement, r: &PercentagesFirst) -> BarPanel {
             .collect(),
         band_low: r.grids.iter().map(|g| quantile(&free_q(g), 0.025)).collect(),
         band_high: r.grids.iter().map(|g| quantile(&free_q(g), 0.975)).collect(),
-        highlight: r.p_value < 0.05,
+        // The raw p-value: the verdict (after Benjamini–Hochberg) is set later, in one place.
+        highlight: r.p_value < alpha,
         expected_label: "expected if tallied".into(),
         band_label: "95 % range if tallied".into(),
     }
