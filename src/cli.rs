@@ -41,6 +41,10 @@ pub struct AnalyzeArgs {
     /// Mapping file for a single-file --input (default: <stem>.mapping.toml beside it, else inferred).
     #[arg(long)]
     pub mapping: Option<PathBuf>,
+    /// Announced totals for a single-file --input (default: <stem>.announced.toml beside it); enables
+    /// the percentages_first and announcement_vs_tallies tests.
+    #[arg(long, value_name = "FILE")]
+    pub announced: Option<PathBuf>,
     /// Seed for every random draw; same input, options and seed give byte-identical results.
     #[arg(long, default_value_t = Params::default().seed)]
     pub seed: u64,

@@ -11,6 +11,8 @@ pub struct Config {
     pub input: PathBuf,
     pub output: PathBuf,
     pub mapping: Option<PathBuf>,
+    /// Announcement file for a single-file input.
+    pub announced: Option<PathBuf>,
     pub tests: Option<Vec<String>>,
     pub params: Params,
     /// Print load/test/write timings to stderr (for benchmarks; never in outputs).
@@ -44,6 +46,7 @@ impl Config {
             input,
             output: a.output.clone(),
             mapping: a.mapping.clone(),
+            announced: a.announced.clone(),
             tests: a.tests.clone(),
             params: Params {
                 seed: a.seed,

@@ -4,6 +4,7 @@
 //! `tally` (validated station table + ledger) → `forensics` (findings + figure specs) → `plot` and
 //! `report` (PNG, results.json, report.md, report.html, CSV, Parquet).
 
+pub mod announcement;
 pub mod cli;
 pub mod config;
 pub mod figure;

@@ -28,11 +28,17 @@ pub struct RunSummary {
 /// Run the analysis described by `config`.
 pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
     let skip = config.output.canonicalize().ok();
-    let found = discover(&config.input, config.mapping.as_deref(), skip.as_deref())?;
+    let found = discover(
+        &config.input,
+        config.mapping.as_deref(),
+        config.announced.as_deref(),
+        skip.as_deref(),
+    )?;
     let tests = forensics::select(config.tests.as_deref())?;
     let options = RunOptions {
         input: config.input.display().to_string(),
         mapping: config.mapping.as_ref().map(|m| m.display().to_string()),
+        announced: config.announced.as_ref().map(|m| m.display().to_string()),
         tests: tests.iter().map(|t| t.id).collect(),
         params: config.params.clone(),
     };
@@ -110,7 +116,33 @@ fn analyse_dataset(
     progress.inc(1);
     progress.set_message(format!("{}: testing", source.name));
     notes.extend(built.notes);
-    let output = forensics::run_battery(tests, &built.tally, &config.params)?;
+    let announced = source.announced.as_ref().map(|(path, file)| (path, file));
+    if let Some((path, file)) = announced {
+        let known: Vec<&str> = built
+            .tally
+            .candidates
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        file.check_names(&known)
+            .with_context(|| format!("announcement file {}", path.display()))?;
+        notes.push(format!(
+            "Announced totals: {} ({} announcement(s): {}).",
+            path.display(),
+            file.announcements.len(),
+            file.announcements
+                .iter()
+                .map(|a| a.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let output = forensics::run_battery(
+        tests,
+        &built.tally,
+        &config.params,
+        announced.map(|(_, f)| f),
+    )?;
     let tested = timer.elapsed();
     progress.inc(1);
     progress.set_message(format!("{}: writing", source.name));

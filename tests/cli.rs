@@ -1560,3 +1560,150 @@ fn a_candidate_called_registered_voters_stays_distinct_from_the_roll() {
         "{subjects:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Announced totals
+// ---------------------------------------------------------------------------------------------
+
+/// An announcement for the tiny fixture (Ana 150, Bea 90 of 240 valid votes in the sheets; 310
+/// registered; highest table turnout 82 / 100): counts made from whole percentages of 1,000.
+const TINY_ANNOUNCED: &str = r#"
+[election]
+registered = 500
+tables = 4
+
+[[announcements]]
+label = "Bulletin 1"
+date = "2024-07-29"
+total = 1000
+tables_counted_percent = 75
+[[announcements.candidates]]
+name = "Ana"
+votes = 620
+percent = 62
+[[announcements.candidates]]
+name = "Bea"
+votes = 380
+"#;
+
+/// The tiny dataset copied into `dir` with `announced` beside it as tiny.announced.toml.
+fn tiny_with_announcement(dir: &Path, announced: &str) -> PathBuf {
+    let input = write_dataset(
+        dir,
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &tiny_mapping_text(),
+    );
+    std::fs::write(dir.join("tiny.announced.toml"), announced).unwrap();
+    input
+}
+
+fn finding<'a>(results: &'a Value, test_id: &str) -> &'a Value {
+    results["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["test_id"] == test_id)
+        .unwrap_or_else(|| panic!("no {test_id} finding"))
+}
+
+#[test]
+fn compares_an_announcement_given_with_announced() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("bulletins.toml");
+    std::fs::write(&file, TINY_ANNOUNCED).unwrap();
+    let input = fixture("tiny", "tiny.csv");
+    let run = run_ok(&input, &["--announced", file.to_str().unwrap()]);
+    let r = &run.results;
+    assert_eq!(r["options"]["announced"], file.to_str().unwrap());
+    // Bea (the free count; Ana is fixed by the sum) is 38 % × 1,000 exactly: a 1-in-10 chance on
+    // the whole-percent grid, times 3 grids.
+    let p = finding(r, "percentages_first");
+    assert_eq!(p["subject"], "Bulletin 1");
+    assert_eq!(p["grid_decimals"], 0);
+    assert_eq!(p["statistic"]["value"], 1.0);
+    assert!((p["probability_at_grid"].as_f64().unwrap() - 0.1).abs() < 1e-12);
+    assert!((p["p_value"].as_f64().unwrap() - 0.3).abs() < 1e-12);
+    assert_eq!(p["verdict"], "consistent");
+    let c = finding(r, "announcement_vs_tallies");
+    assert_eq!(c["verdict"], "descriptive");
+    assert!(c["p_value"].is_null() && c["q_value"].is_null());
+    let cmp = &c["comparison"];
+    assert_eq!(cmp["tables_covered"], 3);
+    assert_eq!(cmp["shares"][0]["sheet_votes"], 150);
+    assert_eq!(cmp["shares"][0]["vote_difference"], 470);
+    let b = &cmp["bound"];
+    assert_eq!(b["missing_registered"], 190);
+    assert_eq!(b["missing_votes_max"], 156); // 190 × 0.82
+    assert_eq!(b["sheet_lead"], 60);
+    assert_eq!(b["could_flip"], true);
+    assert_eq!(r["multiple_testing"]["findings_descriptive"], 1);
+    for f in [p, c] {
+        let fig = f["figure"].as_str().unwrap();
+        assert!(run.dir().join(fig).is_file(), "missing {fig}");
+    }
+    let report = run.file("report.md");
+    assert!(report.contains("Announced totals: "), "{report}");
+    assert!(report.contains("--announced "), "reproduce line");
+}
+
+#[test]
+fn finds_an_announcement_beside_the_data() {
+    let dir = TempDir::new().unwrap();
+    tiny_with_announcement(dir.path(), TINY_ANNOUNCED);
+    let run = run_ok(dir.path(), &[]);
+    assert_eq!(
+        finding(&run.results, "announcement_vs_tallies")["subject"],
+        "Bulletin 1"
+    );
+    let index = std::fs::read_to_string(run.out.path().join("index.md")).unwrap();
+    assert!(
+        !index.contains("announced.toml"),
+        "not listed as ignored: {index}"
+    );
+}
+
+#[test]
+fn announcement_tests_are_not_applicable_without_an_announcement() {
+    let run = run_ok(&fixture("tiny", "tiny.csv"), &[]);
+    for id in ["percentages_first", "announcement_vs_tallies"] {
+        let f = finding(&run.results, id);
+        assert_eq!(f["verdict"], "not_applicable");
+        assert!(f["reason"].as_str().unwrap().contains("--announced"));
+    }
+}
+
+#[test]
+fn fails_with_an_unknown_announced_candidate() {
+    let dir = TempDir::new().unwrap();
+    let input = tiny_with_announcement(dir.path(), &TINY_ANNOUNCED.replace("\"Bea\"", "\"Carla\""));
+    let err = run_err_on(&input);
+    assert!(err.contains("tiny.announced.toml"), "names the file: {err}");
+    assert!(err.contains("unknown candidate \"Carla\""), "{err}");
+    assert!(err.contains("Ana, Bea"), "lists the known names: {err}");
+}
+
+#[test]
+fn fails_with_a_malformed_announcement_file() {
+    let dir = TempDir::new().unwrap();
+    let input = tiny_with_announcement(dir.path(), &TINY_ANNOUNCED.replace("total =", "totl ="));
+    let err = run_err_on(&input);
+    assert!(err.contains("tiny.announced.toml"), "names the file: {err}");
+    assert!(err.contains("totl"), "names the key: {err}");
+    let input = tiny_with_announcement(dir.path(), "[[announcements]\nlabel = 1");
+    let err = run_err_on(&input);
+    assert!(err.contains("tiny.announced.toml"), "{err}");
+}
+
+#[test]
+fn fails_with_an_announcement_file_of_no_dataset() {
+    let dir = TempDir::new().unwrap();
+    tiny_with_announcement(dir.path(), TINY_ANNOUNCED);
+    std::fs::rename(
+        dir.path().join("tiny.announced.toml"),
+        dir.path().join("other.announced.toml"),
+    )
+    .unwrap();
+    let err = run_err_on(dir.path());
+    assert!(err.contains("belongs to no dataset"), "{err}");
+}

@@ -686,3 +686,108 @@ fn venezuela_2024_digit_battery_reproduces_methods_numbers() {
         .collect();
     assert!(national_deviations.is_empty(), "{national_deviations:?}");
 }
+
+/// Venezuela 2024 with the CNE bulletins (tests/mappings/ve2024.announced.toml) as announcements:
+/// bulletin 1 sits on one-decimal percentages (methods.md §5.5: 9.88 × 10⁻⁹, 1 in 101 million),
+/// bulletin 2 does not, and the tally sheets cannot be reconciled with either.
+#[test]
+fn venezuela_2024_bulletins_against_the_tally_sheets() {
+    let Some(input) = data_file("ve2024-actas/RESULTADOS_2024_CSV_V1.csv") else {
+        return;
+    };
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("real_data")
+        .join("ve2024-announced");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    std::fs::create_dir_all(&out).unwrap();
+    let mappings = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mappings");
+    let o = Command::new(BIN)
+        .arg("--input")
+        .arg(&input)
+        .arg("--mapping")
+        .arg(mappings.join("ve2024.mapping.toml"))
+        .arg("--announced")
+        .arg(mappings.join("ve2024.announced.toml"))
+        .arg("--output")
+        .arg(&out)
+        .args(["-q", "--tests", "percentages_first,announcement_vs_tallies"])
+        .current_dir(&out)
+        .output()
+        .expect("cannot start the analyze binary");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("ve2024/results.json")).unwrap())
+            .unwrap();
+    let find = |test: &str, label: &str| -> &Value {
+        results["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["test_id"] == test && f["subject"] == label)
+            .unwrap_or_else(|| panic!("no {test} finding for {label}"))
+    };
+    let b1 = find("percentages_first", "CNE bulletin 1");
+    assert_eq!(b1["verdict"], "deviates");
+    assert_eq!(b1["grid_decimals"], 1);
+    assert_eq!(
+        (b1["free_counts"].clone(), b1["coinciding_all"].clone()),
+        (json!(2), json!(3))
+    );
+    assert!(
+        close(&b1["probability_at_grid"], 9.884e-9, 0.001e-9),
+        "{}",
+        b1["probability_at_grid"]
+    );
+    assert!(
+        close(&b1["p_value"], 2.965e-8, 0.001e-8),
+        "{}",
+        b1["p_value"]
+    );
+    let b2 = find("percentages_first", "CNE bulletin 2");
+    assert_eq!(b2["verdict"], "consistent");
+    assert_eq!(b2["statistic"]["value"], 0.0);
+    assert_eq!(b2["free_counts"], 9);
+
+    let c = &find("announcement_vs_tallies", "CNE bulletin 1")["comparison"];
+    assert_eq!(c["tables_covered"], 24_532);
+    assert_eq!(c["tables_total"], 30_026);
+    assert_eq!(c["registered_covered"], 17_745_239);
+    assert_eq!(c["votes_covered"], 10_659_128);
+    let row = |name: &str| -> &Value {
+        c["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+    };
+    assert!(close(
+        &row("Nicolás Maduro")["sheet_share"],
+        0.30410,
+        0.00001
+    ));
+    assert!(close(
+        &row("Nicolás Maduro")["announced_share"],
+        0.51200,
+        0.00001
+    ));
+    assert_eq!(
+        row("Nicolás Maduro")["vote_difference"],
+        5_150_092 - 3_241_461
+    );
+    assert!(close(
+        &row("Edmundo González")["sheet_share"],
+        0.67139,
+        0.00001
+    ));
+    assert_eq!(row("others")["sheet_votes"], 261_205);
+    let b = &c["bound"];
+    assert_eq!(b["missing_registered"], 21_321_805 - 17_745_239);
+    assert!(close(&b["highest_turnout"], 0.99057, 0.00001));
+    assert_eq!(b["missing_votes_max"], 3_542_825);
+    assert!(close(&b["winner_share_needed"], 1.1375, 0.0001));
+    assert_eq!(b["sheet_lead"], 7_156_462 - 3_241_461);
+    assert_eq!(b["could_flip"], false);
+}

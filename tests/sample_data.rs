@@ -84,6 +84,13 @@ fn analyze_data_shows_the_tampered_election_deviating() {
             .any(|f| f.contains("last_digit") && f.contains("Costa Norte")),
         "the fabricated region must deviate: {flagged:?}"
     );
+    // data/tampered.announced.toml: counts computed from one-decimal percentages.
+    assert!(
+        flagged
+            .iter()
+            .any(|f| f.contains("percentages_first") && f.contains("Provisional bulletin")),
+        "the provisional bulletin must deviate: {flagged:?}"
+    );
     // Benjamini–Hochberg controls the share of false discoveries (5 %), not their number: with a
     // dozen true deviations, one chance deviation elsewhere is expected now and then.
     let elsewhere = flagged

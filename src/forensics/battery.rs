@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use super::digit_null::{simulate, DigitNull};
 use super::Params;
+use crate::announcement::AnnouncementFile;
 use crate::tally::Tally;
 
 /// Fewest counts ≥ 10 for any digit test on a subject (5 expected per digit).
@@ -37,6 +38,8 @@ pub struct Battery<'a> {
     pub tally: &'a Tally,
     pub params: &'a Params,
     pub subjects: Vec<Subject<'a>>,
+    /// Announced totals to compare with (none unless an announcement file was given).
+    pub announced: Option<&'a AnnouncementFile>,
     digit_nulls: Vec<OnceLock<DigitNull>>,
 }
 
@@ -70,8 +73,15 @@ impl<'a> Battery<'a> {
             tally,
             params,
             subjects,
+            announced: None,
             digit_nulls,
         }
+    }
+
+    /// The same battery with announced totals for the announcement tests.
+    pub fn with_announced(mut self, announced: Option<&'a AnnouncementFile>) -> Battery<'a> {
+        self.announced = announced;
+        self
     }
 
     /// Whether the digit tests can say anything about subject `index` at all: at least

@@ -6,6 +6,7 @@
 //! the subjects and shared simulated nulls) and return findings and figure specs: no IO, no
 //! plotters.
 
+pub mod announcement_vs_tallies;
 pub mod battery;
 pub mod benford_first_digit;
 pub mod benford_second_digit;
@@ -20,6 +21,7 @@ pub mod integer_percentages;
 pub mod last_digit;
 pub mod last_digit_mean;
 pub mod last_two_digits;
+pub mod percentages_first;
 pub mod second_digit_mean;
 pub mod turnout_data;
 pub mod turnout_distribution;
@@ -30,6 +32,7 @@ pub mod zero_five_endings;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::announcement::AnnouncementFile;
 use crate::finding::{Finding, TestOutput, Verdict};
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::tally::Tally;
@@ -63,6 +66,8 @@ pub const ALL: &[ForensicTest] = &[
     fingerprint::TEST,
     integer_percentages::TEST,
     extreme_stations::TEST,
+    percentages_first::TEST,
+    announcement_vs_tallies::TEST,
 ];
 
 /// Parameters shared by the tests (recorded in results.json).
@@ -126,14 +131,16 @@ pub fn select(ids: Option<&[String]>) -> anyhow::Result<Vec<&'static ForensicTes
 }
 
 /// Run the selected tests on a tally, then set verdicts with Benjamini–Hochberg control of the
-/// false-discovery rate across every finding that has a p-value.
+/// false-discovery rate across every finding that has a p-value. `announced` holds the announced
+/// totals for the announcement tests (which are not applicable without them).
 pub fn run_battery(
     tests: &[&ForensicTest],
     tally: &Tally,
     params: &Params,
+    announced: Option<&AnnouncementFile>,
 ) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
-    let battery = Battery::new(tally, params);
+    let battery = Battery::new(tally, params).with_announced(announced);
     for test in tests {
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);

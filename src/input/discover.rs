@@ -9,6 +9,11 @@
 //! 3. Every other data file (`.csv`, `.tsv`, `.tab`, `.txt`, `.parquet`, `.pq`, each optionally
 //!    `.gz`) is a dataset of its own whose mapping is inferred.
 //!
+//! Announced totals (`crate::announcement`) follow the same naming: `<stem>.announced.toml` belongs
+//! to the dataset of `<stem>.mapping.toml` or of the data file `<stem>.csv` (...) in the same folder,
+//! `announced.toml` to the dataset of the folder's `mapping.toml`; one that belongs to no dataset is
+//! an error. For a single-file input, `--announced FILE` overrides `<stem>.announced.toml` beside it.
+//!
 //! Hidden files and folders are skipped; other files are listed as ignored in the index.
 
 use std::collections::BTreeSet;
@@ -16,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
+use crate::announcement::AnnouncementFile;
 use crate::mapping::Mapping;
 
 /// One dataset to analyse.
@@ -25,6 +31,8 @@ pub struct DatasetSource {
     pub files: Vec<PathBuf>,
     /// The mapping file and its content, or `None` to infer one.
     pub mapping: Option<(PathBuf, Mapping)>,
+    /// The announcement file and its content, if any.
+    pub announced: Option<(PathBuf, AnnouncementFile)>,
 }
 
 /// What `discover` found.
@@ -57,6 +65,7 @@ pub fn data_stem(file_name: &str) -> Option<&str> {
 pub fn discover(
     input: &Path,
     mapping_override: Option<&Path>,
+    announced_override: Option<&Path>,
     skip: Option<&Path>,
 ) -> anyhow::Result<Discovery> {
     let meta = std::fs::metadata(input).with_context(|| {
@@ -66,11 +75,16 @@ pub fn discover(
         )
     })?;
     if meta.is_file() {
-        return single_file(input, mapping_override);
+        return single_file(input, mapping_override, announced_override);
     }
     if mapping_override.is_some() {
         bail!(
             "--mapping works with a single input file; for a folder put a <name>.mapping.toml beside each data file"
+        );
+    }
+    if announced_override.is_some() {
+        bail!(
+            "--announced works with a single input file; for a folder put a <name>.announced.toml beside each dataset's mapping or data file"
         );
     }
     let mut files = Vec::new();
@@ -138,13 +152,21 @@ pub fn discover(
             );
         }
         claimed.extend(members.iter().cloned());
+        let announced_name = match file_name {
+            "mapping.toml" => "announced.toml".to_string(),
+            _ => format!(
+                "{}.announced.toml",
+                file_name.trim_end_matches(".mapping.toml")
+            ),
+        };
         out.datasets.push(DatasetSource {
             name: mapping.dataset.name.clone().unwrap_or(default_name),
             files: members,
             mapping: Some((path.clone(), mapping)),
+            announced: announced_beside(folder, &announced_name, &mut claimed)?,
         });
     }
-    for path in files.iter().filter(|p| !is_mapping(p)) {
+    for path in files.iter().filter(|p| !is_mapping(p) && !is_announced(p)) {
         if claimed.contains(path) {
             continue;
         }
@@ -153,9 +175,23 @@ pub fn discover(
                 name: stem.to_string(),
                 files: vec![path.clone()],
                 mapping: None,
+                announced: announced_beside(
+                    path.parent().unwrap_or(Path::new(".")),
+                    &format!("{stem}.announced.toml"),
+                    &mut claimed,
+                )?,
             }),
             None => out.ignored.push(path.clone()),
         }
+    }
+    if let Some(orphan) = files
+        .iter()
+        .find(|p| is_announced(p) && !claimed.contains(*p))
+    {
+        bail!(
+            "announcement file {} belongs to no dataset: name it <name>.announced.toml after a <name>.mapping.toml or data file in the same folder (announced.toml for a folder's mapping.toml)",
+            orphan.display()
+        );
     }
     if out.datasets.is_empty() {
         bail!(
@@ -177,7 +213,26 @@ pub fn discover(
     Ok(out)
 }
 
-fn single_file(input: &Path, mapping_override: Option<&Path>) -> anyhow::Result<Discovery> {
+/// The announcement file `name` in `folder`, read and marked as claimed, if it exists.
+fn announced_beside(
+    folder: &Path,
+    name: &str,
+    claimed: &mut BTreeSet<PathBuf>,
+) -> anyhow::Result<Option<(PathBuf, AnnouncementFile)>> {
+    let path = folder.join(name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let file = AnnouncementFile::from_file(&path)?;
+    claimed.insert(path.clone());
+    Ok(Some((path, file)))
+}
+
+fn single_file(
+    input: &Path,
+    mapping_override: Option<&Path>,
+    announced_override: Option<&Path>,
+) -> anyhow::Result<Discovery> {
     let file_name = name_of(input).unwrap_or("input");
     let stem = data_stem(file_name).unwrap_or(file_name).to_string();
     let sibling = input.with_file_name(format!("{stem}.mapping.toml"));
@@ -196,12 +251,21 @@ fn single_file(input: &Path, mapping_override: Option<&Path>) -> anyhow::Result<
     let name = mapping
         .as_ref()
         .and_then(|(_, m)| m.dataset.name.clone())
-        .unwrap_or(stem);
+        .unwrap_or(stem.clone());
+    let announced = match announced_override {
+        Some(p) => Some((p.to_path_buf(), AnnouncementFile::from_file(p)?)),
+        None => announced_beside(
+            input.parent().unwrap_or(Path::new(".")),
+            &format!("{stem}.announced.toml"),
+            &mut BTreeSet::new(),
+        )?,
+    };
     Ok(Discovery {
         datasets: vec![DatasetSource {
             name,
             files: vec![input.to_path_buf()],
             mapping,
+            announced,
         }],
         ignored: vec![],
     })
@@ -242,6 +306,10 @@ fn name_of(p: &Path) -> Option<&str> {
 
 fn is_mapping(p: &Path) -> bool {
     name_of(p).is_some_and(|n| n == "mapping.toml" || n.ends_with(".mapping.toml"))
+}
+
+fn is_announced(p: &Path) -> bool {
+    name_of(p).is_some_and(|n| n == "announced.toml" || n.ends_with(".announced.toml"))
 }
 
 fn is_data(p: &Path) -> bool {
@@ -307,7 +375,7 @@ mod tests {
         std::fs::write(d.join("split/north.csv"), "id,a\n").unwrap();
         std::fs::write(d.join("split/south.csv"), "id,a\n").unwrap();
         std::fs::write(d.join("split/mapping.toml"), mapping).unwrap();
-        let found = discover(d, None, None).unwrap();
+        let found = discover(d, None, None, None).unwrap();
         let names: Vec<_> = found.datasets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, vec!["clean", "other", "split"]);
         assert_eq!(found.datasets[2].files.len(), 2);
@@ -318,7 +386,9 @@ mod tests {
     #[test]
     fn empty_folder_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = discover(dir.path(), None, None).unwrap_err().to_string();
+        let err = discover(dir.path(), None, None, None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no tally files found"), "{err}");
     }
 }

@@ -137,6 +137,9 @@ pub fn build(r: &Report<'_>) -> Document {
     if let Some(m) = &r.options.mapping {
         cmd.push_str(&format!(" --mapping {m}"));
     }
+    if let Some(a) = &r.options.announced {
+        cmd.push_str(&format!(" --announced {a}"));
+    }
     b.push(Block::Code(cmd));
     Document {
         title: format!("Election forensics report: {}", r.dataset),

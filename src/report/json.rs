@@ -47,6 +47,8 @@ pub struct MultipleTesting {
     pub findings_tested: usize,
     pub findings_deviating: usize,
     pub findings_not_applicable: usize,
+    /// Findings with numbers and a chart but no hypothesis test.
+    pub findings_descriptive: usize,
 }
 
 pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
@@ -62,6 +64,7 @@ pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
             .count(),
         findings_deviating: count(Verdict::Deviates),
         findings_not_applicable: count(Verdict::NotApplicable),
+        findings_descriptive: count(Verdict::Descriptive),
     }
 }
 

@@ -43,6 +43,8 @@ pub const TOOL: ToolInfo = ToolInfo {
 pub struct RunOptions {
     pub input: String,
     pub mapping: Option<String>,
+    /// `--announced FILE`, as given.
+    pub announced: Option<String>,
     pub tests: Vec<&'static str>,
     #[serde(flatten)]
     pub params: Params,
