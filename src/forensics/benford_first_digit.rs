@@ -116,9 +116,10 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let stats = format!(
-        "first digits of {} positive counts give χ² = {:.1} (df 8) against Benford's first-digit law, MAD = {:.4} ({}); {:.1} % start with 1 (Benford {:.1} %)",
+        "first digits of {} positive counts give χ² = {:.1} (df {}) against Benford's first-digit law, MAD = {:.4} ({}); {:.1} % start with 1 (Benford {:.1} %)",
         fmt_int(r.n),
         r.chi_square,
+        r.df,
         r.mad,
         r.conformity,
         100.0 * share[0],

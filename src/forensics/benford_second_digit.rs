@@ -113,10 +113,11 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: second digits of {} counts give χ² = {:.1} (df 9) against Benford's second-digit law, MAD = {:.4} ({}); simulated honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
+        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); simulated honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
         subject.name,
         fmt_int(r.n),
         r.chi_square,
+        r.df,
         r.mad,
         r.conformity,
         cal.sim_mean,

@@ -4,7 +4,7 @@
 //! A digit test supplies what differs: which subjects it accepts, when a group is not applicable,
 //! how a finding is built from a `GroupNull`, and (optionally) the bar panel to draw.
 
-use super::battery::{Battery, Subject};
+use super::battery::{spread_reason, Battery, Subject, SubjectKind};
 use super::digit_null::GroupNull;
 use crate::figure::{file_stem, BarPanel, Figure, FigureSpec};
 use crate::finding::{Finding, TestOutput};
@@ -48,7 +48,14 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
         }
         let null = b.digit_null(index);
         let national = &null.groups[0];
-        let na = |g: &GroupNull| (spec.applicable)(g).err();
+        // A region's registered voters can be allocated up to a cap even where the whole
+        // dataset's are not (e.g. the tables abroad).
+        let na = |g: &GroupNull| {
+            let narrow = (subject.kind == SubjectKind::Registered)
+                .then(|| spread_reason(&g.spread))
+                .flatten();
+            narrow.or_else(|| (spec.applicable)(g).err())
+        };
         if let Some(reason) = na(national) {
             out.findings.push(Finding::not_applicable(
                 spec.id,
