@@ -1235,10 +1235,27 @@ fn fails_on_an_ambiguous_inferred_column_saying_what_to_write() {
         "station_id,valid,votos_validos,a,b\n1,10,10,4,6\n2,20,20,5,15\n",
     )
     .unwrap();
-    let err = run_err_on(&input);
+    let out = TempDir::new().unwrap();
+    let err = run_err(&[
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--output"),
+        out.path().as_os_str(),
+        OsStr::new("-q"),
+    ]);
     assert!(err.contains("\"valid\" or \"votos_validos\""), "{err}");
     assert!(err.contains("amb.mapping.toml"), "{err}");
     assert!(err.contains("[counts] valid = \"valid\""), "{err}");
+    assert!(err.contains("--mapping FILE"), "{err}");
+    // A draft with every column the tool could place is written into the output folder (the
+    // input folder is never written to) and named in the error.
+    let draft = out.path().join("amb.mapping.draft.toml");
+    assert!(err.contains(&draft.display().to_string()), "{err}");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    let m: Mapping = toml::from_str(&text).unwrap();
+    assert_eq!(m.station.key, vec!["station_id"]);
+    let inputs: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(inputs.len(), 1, "only amb.csv in the input folder");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! The real elections in `../shared/data` (beside the repository, never copied into it), analysed
 //! with the mappings in `tests/mappings/`, checked against the numbers in each folder's
 //! PROVENANCE.md and, for Venezuela 2024, against the last-digit statistics of
-//! `../shared/docs/methods.md` §7.2 and §10 item 10.
+//! methods.md (external, not shipped) §7.2 and §10 item 10.
 //!
 //! When the data folder is absent (e.g. a fresh clone elsewhere) each test prints a note and
 //! passes without checking anything.

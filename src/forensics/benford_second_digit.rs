@@ -5,7 +5,7 @@
 //! leftovers" have second digits close to Benford's second-digit law
 //! P(d) = Σ_{k=1..9} log10(1 + 1/(10k + d)), d = 0..9, and proposed the deviation from it as an
 //! election-forensics indicator. We take the second significant digit of every candidate count
-//! ≥ 10 (EFToolkit drops counts < 10; `../shared/docs/methods.md` §9) and compare the digit shares
+//! ≥ 10 (EFToolkit drops counts < 10; methods.md (external, not shipped) §9) and compare the digit shares
 //! with the law by Pearson's χ² (df 9). Details: G and its p-value, the asymptotic χ² p-value, the
 //! mean absolute deviation (MAD, an N-independent effect size) with Nigrini's second-digit
 //! conformity label (0.008 / 0.010 / 0.012; methods §3.2), the excess MAD of Barney & Schulzke

@@ -2,7 +2,7 @@
 //!
 //! People who invent numbers favour some digits and avoid others; honest counts of tens or hundreds
 //! of votes end in each digit about equally often (Beber & Scacco 2012). We test the last digit of
-//! counts ≥ 10 (Beber–Scacco; `../shared/docs/methods.md` §9) with Pearson's χ² (df 9) and report G,
+//! counts ≥ 10 (Beber–Scacco; methods.md (external, not shipped) §9) with Pearson's χ² (df 9) and report G,
 //! the mean absolute deviation of the digit shares (MAD, an N-independent effect size) and the
 //! mean last digit (EFToolkit's `LastC`, null 4.5).
 //!

@@ -14,7 +14,7 @@
 //! the original categories. With fewer than two pools there is nothing to test (χ² = G = 0, p NaN).
 //! Cells that are never pooled (every cell expects ≥ 5) give the textbook values.
 //!
-//! Test vectors: `../shared/docs/methods.md` §10 (powers of two: χ² = 0.1586, G = 0.1587,
+//! Test vectors: methods.md (external, not shipped) §10 (powers of two: χ² = 0.1586, G = 0.1587,
 //! MAD = 0.000678) and scipy (`scipy.stats.chisquare`, `scipy.stats.power_divergence(lambda_=0)`).
 
 use statrs::distribution::{ChiSquared, ContinuousCDF};
