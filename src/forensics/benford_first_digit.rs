@@ -195,11 +195,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "benford_first_digit",
     chart: "First digits",
+    counts: "positive counts",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s positive station counts starting with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
+    caption: "Bars: share of the positive station counts of {subject} that start with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

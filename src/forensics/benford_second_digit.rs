@@ -177,11 +177,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "benford_second_digit",
     chart: "Second digits",
+    counts: "counts ≥ 10",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s station counts of at least 10 with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

@@ -234,11 +234,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "last_digit",
     chart: "Last digits",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s station counts of at least 10 that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of simulated honest elections of this size.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of simulated honest elections of this size.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

@@ -199,6 +199,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "last_digit_mean",
     chart: "Mean last digit",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding,

@@ -251,6 +251,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "last_two_digits",
     chart: "Last two digits",
+    counts: "counts ≥ 100",
     accepts: |_| true,
     applicable,
     finding,

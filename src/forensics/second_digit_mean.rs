@@ -192,6 +192,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "second_digit_mean",
     chart: "Mean second digit",
+    counts: "counts ≥ 10",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,
