@@ -1362,6 +1362,82 @@ fn fails_with_missing_column() {
 }
 
 #[test]
+fn a_missing_column_names_the_mapping_key_and_a_near_match() {
+    let dir = TempDir::new().unwrap();
+    // "Region" for "region" (case), "registered" → "registred" in the mapping (one letter).
+    let mapping = tiny_mapping_text()
+        .replace("column = \"region\"", "column = \"Région\"")
+        .replace("registered = \"registered\"", "registered = \"registred\"");
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    let err = run_err_on(&input);
+    assert!(
+        err.contains("no column \"Région\" for [[regions]] column (did you mean \"region\"?"),
+        "{err}"
+    );
+    let mapping =
+        tiny_mapping_text().replace("registered = \"registered\"", "registered = \"registred\"");
+    std::fs::write(dir.path().join("tiny.mapping.toml"), mapping).unwrap();
+    let err = run_err_on(&input);
+    assert!(
+        err.contains(
+            "no column \"registred\" for [counts] registered (did you mean \"registered\"?"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_exclude_rule_that_takes_every_row_lists_the_values_seen() {
+    let dir = TempDir::new().unwrap();
+    let mapping = format!(
+        "{}\n[[exclude]]\ncolumn = \"region\"\nnot_equals = [\"north\", \"south\"]\nreason = \"domestic only\"\n",
+        tiny_mapping_text()
+    );
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    let err = run_err_on(&input);
+    assert!(
+        err.contains("[[exclude]] rule on column \"region\""),
+        "{err}"
+    );
+    assert!(err.contains("excluded 3 rows"), "{err}");
+    assert!(
+        err.contains("the values seen in that column are \"North\", \"South\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_mapping_syntax_error_is_one_line_with_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let mapping =
+        tiny_mapping_text().replace("registered = \"registered\"", "registered = \"registered");
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    // run_err checks that stderr is one `error:` line.
+    let err = run_err_on(&input);
+    assert!(err.contains("tiny.mapping.toml, line "), "{err}");
+    assert!(err.contains(", column "), "{err}");
+    assert!(
+        !err.contains(" | ") && !err.contains('^'),
+        "no caret drawing: {err}"
+    );
+}
+
+#[test]
 fn fails_with_an_unknown_mapping_key() {
     let dir = TempDir::new().unwrap();
     let mapping = tiny_mapping_text().replace("registered = ", "registred = ");
