@@ -105,8 +105,18 @@ fn analyse_dataset(
                     tables[0].path.display()
                 );
             }
-            let (m, notes) = infer::infer(&source.name, &tables[0].headers, &sample)
-                .with_context(|| format!("{}", tables[0].path.display()))?;
+            let (m, notes) = match infer::infer(&source.name, &tables[0].headers, &sample) {
+                Ok(inferred) => inferred,
+                Err(problem) => {
+                    return Err(draft_mapping_error(
+                        &source.name,
+                        &tables[0],
+                        &sample,
+                        problem,
+                        &config.output,
+                    ))
+                }
+            };
             (m, notes, None, "inferred")
         }
     };
@@ -198,4 +208,27 @@ fn analyse_dataset(
             .filter(|f| f.q_value.is_some())
             .count(),
     })
+}
+
+/// The error of a failed inference, after writing a draft mapping into the output folder (never
+/// beside the inputs, which are not modified) for the user to complete.
+fn draft_mapping_error(
+    dataset: &str,
+    table: &RawTable,
+    sample: &[Vec<String>],
+    problem: anyhow::Error,
+    output: &std::path::Path,
+) -> anyhow::Error {
+    let path = output.join(format!("{}.mapping.draft.toml", report::safe_name(dataset)));
+    let text = infer::draft(dataset, &table.headers, sample, &format!("{problem:#}"));
+    let written = std::fs::create_dir_all(output).and_then(|()| std::fs::write(&path, text));
+    let draft = match written {
+        Ok(()) => format!(
+            "a draft mapping with the columns the tool could place is in {}: complete it, save it beside the data as {}.mapping.toml (or pass --mapping FILE) and rerun",
+            path.display(),
+            dataset
+        ),
+        Err(e) => format!("(could not write a draft mapping to {}: {e})", path.display()),
+    };
+    anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }

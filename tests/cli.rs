@@ -438,7 +438,7 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "1.1.0");
+    assert_eq!(r["schema_version"], "2.0.0");
     assert_eq!(r["tool"]["name"], "election-forensics");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["dataset"], "tiny");
@@ -1243,10 +1243,27 @@ fn fails_on_an_ambiguous_inferred_column_saying_what_to_write() {
         "station_id,valid,votos_validos,a,b\n1,10,10,4,6\n2,20,20,5,15\n",
     )
     .unwrap();
-    let err = run_err_on(&input);
+    let out = TempDir::new().unwrap();
+    let err = run_err(&[
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--output"),
+        out.path().as_os_str(),
+        OsStr::new("-q"),
+    ]);
     assert!(err.contains("\"valid\" or \"votos_validos\""), "{err}");
     assert!(err.contains("amb.mapping.toml"), "{err}");
     assert!(err.contains("[counts] valid = \"valid\""), "{err}");
+    assert!(err.contains("--mapping FILE"), "{err}");
+    // A draft with every column the tool could place is written into the output folder (the
+    // input folder is never written to) and named in the error.
+    let draft = out.path().join("amb.mapping.draft.toml");
+    assert!(err.contains(&draft.display().to_string()), "{err}");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    let m: Mapping = toml::from_str(&text).unwrap();
+    assert_eq!(m.station.key, vec!["station_id"]);
+    let inputs: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(inputs.len(), 1, "only amb.csv in the input folder");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1350,6 +1367,82 @@ fn fails_with_missing_column() {
     for c in TINY_HEADER {
         assert!(err.contains(&format!("\"{c}\"")), "lists column {c}: {err}");
     }
+}
+
+#[test]
+fn a_missing_column_names_the_mapping_key_and_a_near_match() {
+    let dir = TempDir::new().unwrap();
+    // "Region" for "region" (case), "registered" → "registred" in the mapping (one letter).
+    let mapping = tiny_mapping_text()
+        .replace("column = \"region\"", "column = \"Région\"")
+        .replace("registered = \"registered\"", "registered = \"registred\"");
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    let err = run_err_on(&input);
+    assert!(
+        err.contains("no column \"Région\" for [[regions]] column (did you mean \"region\"?"),
+        "{err}"
+    );
+    let mapping =
+        tiny_mapping_text().replace("registered = \"registered\"", "registered = \"registred\"");
+    std::fs::write(dir.path().join("tiny.mapping.toml"), mapping).unwrap();
+    let err = run_err_on(&input);
+    assert!(
+        err.contains(
+            "no column \"registred\" for [counts] registered (did you mean \"registered\"?"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_exclude_rule_that_takes_every_row_lists_the_values_seen() {
+    let dir = TempDir::new().unwrap();
+    let mapping = format!(
+        "{}\n[[exclude]]\ncolumn = \"region\"\nnot_equals = [\"north\", \"south\"]\nreason = \"domestic only\"\n",
+        tiny_mapping_text()
+    );
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    let err = run_err_on(&input);
+    assert!(
+        err.contains("[[exclude]] rule on column \"region\""),
+        "{err}"
+    );
+    assert!(err.contains("excluded 3 rows"), "{err}");
+    assert!(
+        err.contains("the values seen in that column are \"North\", \"South\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_mapping_syntax_error_is_one_line_with_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let mapping =
+        tiny_mapping_text().replace("registered = \"registered\"", "registered = \"registered");
+    let input = write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    // run_err checks that stderr is one `error:` line.
+    let err = run_err_on(&input);
+    assert!(err.contains("tiny.mapping.toml, line "), "{err}");
+    assert!(err.contains(", column "), "{err}");
+    assert!(
+        !err.contains(" | ") && !err.contains('^'),
+        "no caret drawing: {err}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The real elections in `../shared/data` (beside the repository, never copied into it), analysed
 //! with the mappings in `tests/mappings/`, checked against the numbers in each folder's
 //! PROVENANCE.md and, for Venezuela 2024, against the last-digit statistics of
-//! `../shared/docs/methods.md` §7.2 and §10 item 10.
+//! methods.md (external, not shipped) §7.2 and §10 item 10.
 //!
 //! When the data folder is absent (e.g. a fresh clone elsewhere) each test prints a note and
 //! passes without checking anything.
@@ -461,6 +461,39 @@ fn bolivia_2019_reproduces_provenance_totals_and_flags_zero_ballot_tables() {
     }
     let domestic: u64 = by_department.values().map(|(n, _)| n).sum();
     assert_eq!(domestic, 33_048);
+
+    // Tables hold at most ~240 voters, so Comunidad Ciudadana's 8,646 counts ≥ 100 fall steadily
+    // up to a cap near 193. The smooth-count null follows that decline (a fitted tilt across the
+    // endings did not, and flagged them with p ≈ 10⁻⁴⁴).
+    let cc = a.national("last_two_digits", "Comunidad Ciudadana (Carlos Mesa)");
+    assert_eq!(cc["n"], 8_646);
+    assert_eq!(cc["verdict"], "consistent", "{}", cc["headline"]);
+    assert!(cc["p_value"].as_f64().unwrap() > 0.01, "{}", cc["headline"]);
+    // Endings beyond the cap are pooled rather than divided by ~0.
+    assert!(cc["cells"].as_u64().unwrap() < 100);
+    // The registered voters are allocated to tables up to a cap (half of them 221–231): no digit
+    // test applies (before: χ² of 10⁷ and deviations in every last-digit test).
+    let registered: Vec<&Value> = a.results["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"] == "registered voters")
+        .collect();
+    assert!(!registered.is_empty());
+    for f in registered {
+        assert_eq!(f["verdict"], "not_applicable", "{}", f["test_id"]);
+        assert!(
+            f["reason"].as_str().unwrap().contains("narrow band"),
+            "{}",
+            f["reason"]
+        );
+    }
+    // No statistic is absurdly large: cells expected fewer than 5 times are pooled.
+    for f in a.results["findings"].as_array().unwrap() {
+        if let Some(v) = f["statistic"]["value"].as_f64() {
+            assert!(v < 1e5, "{} {}: {v}", f["test_id"], f["subject"]);
+        }
+    }
 }
 
 /// Russia: totals, and the one zero-ballot station of each file.

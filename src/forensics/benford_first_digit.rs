@@ -116,9 +116,10 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let stats = format!(
-        "first digits of {} positive counts give χ² = {:.1} (df 8) against Benford's first-digit law, MAD = {:.4} ({}); {:.1} % start with 1 (Benford {:.1} %)",
+        "first digits of {} positive counts give χ² = {:.1} (df {}) against Benford's first-digit law, MAD = {:.4} ({}); {:.1} % start with 1 (Benford {:.1} %)",
         fmt_int(r.n),
         r.chi_square,
+        r.df,
         r.mad,
         r.conformity,
         100.0 * share[0],
@@ -194,11 +195,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "benford_first_digit",
     chart: "First digits",
+    counts: "positive counts",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s positive station counts starting with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
+    caption: "Bars: share of the positive station counts of {subject} that start with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

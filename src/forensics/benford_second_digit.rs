@@ -5,7 +5,7 @@
 //! leftovers" have second digits close to Benford's second-digit law
 //! P(d) = Σ_{k=1..9} log10(1 + 1/(10k + d)), d = 0..9, and proposed the deviation from it as an
 //! election-forensics indicator. We take the second significant digit of every candidate count
-//! ≥ 10 (EFToolkit drops counts < 10; `../shared/docs/methods.md` §9) and compare the digit shares
+//! ≥ 10 (EFToolkit drops counts < 10; methods.md (external, not shipped) §9) and compare the digit shares
 //! with the law by Pearson's χ² (df 9). Details: G and its p-value, the asymptotic χ² p-value, the
 //! mean absolute deviation (MAD, an N-independent effect size) with Nigrini's second-digit
 //! conformity label (0.008 / 0.010 / 0.012; methods §3.2), the excess MAD of Barney & Schulzke
@@ -113,10 +113,11 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: second digits of {} counts give χ² = {:.1} (df 9) against Benford's second-digit law, MAD = {:.4} ({}); simulated honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
+        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); simulated honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
         subject.name,
         fmt_int(r.n),
         r.chi_square,
+        r.df,
         r.mad,
         r.conformity,
         cal.sim_mean,
@@ -176,11 +177,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "benford_second_digit",
     chart: "Second digits",
+    counts: "counts ≥ 10",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s station counts of at least 10 with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

@@ -4,7 +4,7 @@
 //! A digit test supplies what differs: which subjects it accepts, when a group is not applicable,
 //! how a finding is built from a `GroupNull`, and (optionally) the bar panel to draw.
 
-use super::battery::{Battery, Subject};
+use super::battery::{spread_reason, Battery, Subject, SubjectKind};
 use super::digit_null::GroupNull;
 use crate::figure::{file_stem, BarPanel, Figure, FigureSpec};
 use crate::finding::{Finding, TestOutput};
@@ -18,6 +18,8 @@ pub struct DigitTestSpec {
     pub id: &'static str,
     /// Short chart title stem, e.g. "Last digits".
     pub chart: &'static str,
+    /// What a finding's `n` counts, for chart titles, e.g. "counts ≥ 10".
+    pub counts: &'static str,
     pub accepts: fn(&Subject<'_>) -> bool,
     /// `Err(reason)` when the test is not applicable to this group's counts.
     pub applicable: fn(&GroupNull) -> Result<(), String>,
@@ -48,7 +50,14 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
         }
         let null = b.digit_null(index);
         let national = &null.groups[0];
-        let na = |g: &GroupNull| (spec.applicable)(g).err();
+        // A region's registered voters can be allocated up to a cap even where the whole
+        // dataset's are not (e.g. the tables abroad).
+        let na = |g: &GroupNull| {
+            let narrow = (subject.kind == SubjectKind::Registered)
+                .then(|| spread_reason(&g.spread))
+                .flatten();
+            narrow.or_else(|| (spec.applicable)(g).err())
+        };
         if let Some(reason) = na(national) {
             out.findings.push(Finding::not_applicable(
                 spec.id,
@@ -62,10 +71,13 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
         let mut finding = (spec.finding)(subject, national);
         if let Some(panel) = spec.panel {
             let stem = file_stem(&[spec.id, &subject.name, "national"]);
+            // The title says what n is: the counts the test uses, not the stations.
             let title = format!(
-                "{} of {} (national, {} stations)",
+                "{} of {}, national: {} {} of {} stations",
                 spec.chart,
                 subject.name,
+                fmt_int(finding.n),
+                spec.counts,
                 fmt_int(national.n_stations)
             );
             let mut p = panel(national, title);
@@ -172,21 +184,34 @@ fn regional_figure(
     let figure = Figure {
         file_stem: file_stem(&[spec.id, &subject.name, "by", level]),
         spec: FigureSpec::SmallMultiples {
-            title: format!("{} of {} by {level}", spec.chart, subject.name),
-            caption: format!("{which}: bars are observed shares, dots {dots}, grey the 95% range of the simulated honest counts. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance."),
+            title: format!(
+                "{} of {} by {level} (n = {} in the {level})",
+                spec.chart, subject.name, spec.counts
+            ),
+            caption: format!("{which}: bars are observed shares, {dots}, grey the 95% range of the simulated honest counts; n is the number of {} in the {level}. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance.", spec.counts),
             panels,
         },
     };
     Some((figure, shown))
 }
 
-/// What the dots of a set of panels show, for captions.
+/// What the expectation marks of a set of panels show, for captions: dots joined by a line, or
+/// only the line where categories are too many for dots (`plot::bars`, dense panels: the last
+/// two digits' 100 endings).
 fn panels_labels(panels: &[BarPanel]) -> String {
-    panels
-        .first()
-        .map(|p| p.expected_label.clone())
-        .unwrap_or_else(|| "the expectation".into())
+    let Some(p) = panels.first() else {
+        return "dots the expectation".into();
+    };
+    let mark = if p.categories.len() > DOTS_UP_TO {
+        "the dark line"
+    } else {
+        "dots"
+    };
+    format!("{mark} {}", p.expected_label)
 }
+
+/// Most categories per panel drawn with a dot each (`plot::bars` drops the dots of denser panels).
+const DOTS_UP_TO: usize = 30;
 
 /// `p_value_source` text for a simulation-calibrated p-value.
 pub fn source(one_sided: bool, replicates: u32) -> String {
@@ -194,5 +219,54 @@ pub fn source(one_sided: bool, replicates: u32) -> String {
         format!("simulation ({replicates} replicates), scaled chi-square matched to the simulated mean and variance")
     } else {
         format!("simulation ({replicates} replicates), normal matched to the simulated mean and SD, two-sided")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::last_digit_mean::synthetic_tally;
+    use super::*;
+    use crate::figure::FigureSpec;
+
+    #[test]
+    fn titles_say_what_n_counts_and_captions_name_the_marks() {
+        let tally = synthetic_tally(11, 1500, |_, c, _| c);
+        let params = super::super::Params {
+            replicates: 20,
+            ..Default::default()
+        };
+        let b = Battery::new(&tally, &params);
+        for test in super::super::ALL {
+            let out = (test.run)(&b).unwrap();
+            for fig in &out.figures {
+                match &fig.spec {
+                    FigureSpec::Bars(p) => {
+                        // "…, national: 1,234 counts ≥ 10 of 1,500 stations", not "1,500 stations".
+                        assert!(
+                            p.title.contains(" of 1,500 stations")
+                                && (p.title.contains("counts ≥")
+                                    || p.title.contains("positive counts")),
+                            "{}",
+                            p.title
+                        );
+                        assert!(!p.caption.contains("voters's"), "{}", p.caption);
+                        let dense = p.categories.len() > DOTS_UP_TO;
+                        assert_eq!(p.caption.contains("Dots:"), !dense, "{}", p.caption);
+                    }
+                    FigureSpec::SmallMultiples {
+                        title,
+                        caption,
+                        panels,
+                    } => {
+                        assert!(title.contains("(n = "), "{title}");
+                        assert!(caption.contains("n is the number of"), "{caption}");
+                        let dense = panels[0].categories.len() > DOTS_UP_TO;
+                        assert_eq!(caption.contains("the dark line"), dense, "{caption}");
+                        assert_eq!(caption.contains(", dots "), !dense, "{caption}");
+                    }
+                    other => panic!("unexpected figure {other:?}"),
+                }
+            }
+        }
     }
 }

@@ -7,12 +7,14 @@
 //!
 //! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits,
 //!   rounded percentages): the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
-//!   at least 0), i.e. from the observed count distribution convolved with a Gaussian kernel, whose
-//!   last digits are exactly the smooth-count expectation (σ = 5 votes). For the last two digits
-//!   (period 100, where a σ = 50 jitter would flatten the steep count distributions of a few hundred
-//!   votes) each count keeps its century and its ending is redrawn from the within-century null of
-//!   `digits::CenturyModel` (quadratic log-density across neighbouring centuries). This keeps each station's magnitude, so small-count slopes and
-//!   coarse percentages at small denominators are reproduced, but carries no digit preference.
+//!   reflected at 0), i.e. from the observed count distribution convolved with a Gaussian kernel,
+//!   whose last digits are exactly the smooth-count expectation (σ = 5 votes). The last two digits
+//!   use the same draw: their expectation is each histogram's own kernel smoothing
+//!   (`digits::smooth_last2`), recomputed for every replicate as for the observed counts, so the
+//!   simulated statistic includes the part of the noise the smoothing absorbs and the smoothing's
+//!   own bias on steep shapes (see `last_two_digits`). This keeps each station's magnitude, so
+//!   small-count slopes, caps and coarse percentages at small denominators are reproduced, but
+//!   carries no digit preference.
 //!   The naive redraw `Bin(N, c/N)` is avoided on purpose: it adds binomial variance on top of the
 //!   observed spread and is anti-conservative for small parties (methods.md §12).
 //! - **Leading-digit family** (second-digit law and mean, first-digit law): per-station binomial
@@ -35,13 +37,15 @@
 //! replicates run in parallel in chunks and are folded in replicate order, so results do not depend
 //! on the number of threads.
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use super::battery::Spread;
 use super::digits::{
-    benford_first, benford_second, hist_mean, shares, smooth_expected, CenturyModel, DigitHist,
+    benford_first, benford_second, hist_mean, shares, smooth_expected, smooth_last2, DigitHist,
 };
+use super::last_two_digits::MIN_N as LAST2_MIN_N;
 use super::Params;
 use crate::stats::goodness_of_fit::{chi_square_sf, fit};
 use crate::tally::Tally;
@@ -82,12 +86,9 @@ impl Stat {
 }
 
 /// Every statistic of one histogram. `smooth_last` is the smooth-count expectation of the last
-/// digit, `expected_last2` the within-century expectation of the last two digits.
-pub fn stat_values(
-    h: &DigitHist,
-    smooth_last: &[f64; 10],
-    expected_last2: &[f64; 100],
-) -> [f64; N_STATS] {
+/// digit; the last-two-digit χ² (against the histogram's own smoothing, ~6,000 operations) is only
+/// computed when `last2` is set (groups where that test applies), NaN otherwise.
+pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10], last2: bool) -> [f64; N_STATS] {
     let n10 = h.n_ge10().max(1) as f64;
     let nall = h.n_all().max(1) as f64;
     let (rep, adj, npairs) = h.pairs();
@@ -103,7 +104,11 @@ pub fn stat_values(
     v[Stat::Repeated as usize] = rep as f64 / npairs;
     v[Stat::AdjacentLinear as usize] = adj as f64 / npairs;
     v[Stat::AdjacentCircular as usize] = (adj as f64 + circ) / npairs;
-    v[Stat::Last2Chi2 as usize] = fit(&h.last2_ge100.map(u64::from), expected_last2).chi_square;
+    v[Stat::Last2Chi2 as usize] = if last2 {
+        fit(&h.last2_ge100.map(u64::from), &smooth_last2(h)).chi_square
+    } else {
+        f64::NAN
+    };
     v[Stat::SecondChi2 as usize] = fit(&h.second_ge10.map(u64::from), &benford_second()).chi_square;
     v[Stat::SecondMean as usize] = hist_mean(&h.second_ge10, 0);
     v[Stat::FirstChi2 as usize] = fit(&h.first_ge1.map(u64::from), &benford_first()).chi_square;
@@ -147,7 +152,7 @@ pub struct GroupNull {
     pub observed: DigitHist,
     /// Smooth-count expectation of the last digit of counts ≥ 10 (from the observed counts).
     pub smooth_last: [f64; 10],
-    /// Within-century expectation of the last two digits of counts ≥ 100 (`digits::CenturyModel`).
+    /// Smooth-count expectation of the last two digits of counts ≥ 100 (`digits::smooth_last2`).
     pub expected_last2: [f64; 100],
     /// Observed value of every statistic.
     pub observed_stats: [f64; N_STATS],
@@ -163,6 +168,8 @@ pub struct GroupNull {
     pub band_last2: Vec<Moments>,
     /// Median of all counts and number of stations in the group.
     pub median_all: u64,
+    /// How narrowly the counts are concentrated (for registered voters, `battery::spread_reason`).
+    pub spread: Spread,
     /// 5th and 95th percentiles of the positive counts (0 when there are none): how many orders of
     /// magnitude the counts span, for the first-digit law's applicability.
     pub q05_positive: u64,
@@ -385,47 +392,12 @@ pub fn simulate(
             group_values[g].push(votes[i]);
         }
     }
-    // Within-century models are fitted per finest group (regions differ in slope), and every
-    // group's expectation averages its stations' model probabilities, as the simulation draws them.
-    let fine_groups: Vec<usize> = memberships
+    let expected_last2: Vec<[f64; 100]> = observed.iter().map(smooth_last2).collect();
+    // The last-two-digit statistic costs ~6,000 operations per group and replicate: only where
+    // the test can apply.
+    let wants_last2: Vec<bool> = observed
         .iter()
-        .map(|m| *m.last().unwrap_or(&0))
-        .collect();
-    let is_fine: std::collections::BTreeSet<usize> = fine_groups.iter().copied().collect();
-    let models: Vec<Option<CenturyModel>> = (0..n_groups)
-        .map(|g| {
-            is_fine
-                .contains(&g)
-                .then(|| CenturyModel::fit(&group_values[g]))
-        })
-        .collect();
-    let mut expected_sum = vec![[0f64; 100]; n_groups];
-    let mut expected_n = vec![0f64; n_groups];
-    for i in 0..n {
-        if votes[i] < 100 {
-            continue;
-        }
-        let Some(model) = models[fine_groups[i]].as_ref() else {
-            continue;
-        };
-        let probabilities = model.probabilities((votes[i] / 100) as usize);
-        for &g in &memberships[i] {
-            for (e, p) in expected_sum[g].iter_mut().zip(probabilities) {
-                *e += p;
-            }
-            expected_n[g] += 1.0;
-        }
-    }
-    let expected_last2: Vec<[f64; 100]> = expected_sum
-        .iter()
-        .zip(&expected_n)
-        .map(|(e, &n)| {
-            if n > 0.0 {
-                e.map(|x| x / n)
-            } else {
-                [0.01; 100]
-            }
-        })
+        .map(|h| h.last2_ge100.iter().map(|&c| u64::from(c)).sum::<u64>() >= LAST2_MIN_N)
         .collect();
     let smooth: Vec<[f64; 10]> = group_values
         .iter()
@@ -434,8 +406,8 @@ pub fn simulate(
     let observed_stats: Vec<[f64; N_STATS]> = observed
         .iter()
         .zip(&smooth)
-        .zip(&expected_last2)
-        .map(|((h, s), e)| stat_values(h, s, e))
+        .zip(&wants_last2)
+        .map(|((h, s), &l2)| stat_values(h, s, l2))
         .collect();
     let medians: Vec<u64> = group_values
         .iter_mut()
@@ -446,6 +418,13 @@ pub fn simulate(
                 let mid = (v.len() - 1) / 2;
                 *v.select_nth_unstable(mid).1
             }
+        })
+        .collect();
+    let spreads: Vec<Spread> = group_values
+        .iter_mut()
+        .map(|v| {
+            v.sort_unstable();
+            Spread::of_sorted(v)
         })
         .collect();
     let n_stations: Vec<u64> = group_values.iter().map(|v| v.len() as u64).collect();
@@ -516,18 +495,11 @@ pub fn simulate(
                     let z: f64 = StandardNormal.sample(&mut rng);
                     // Reflected at 0 (clamping would pile counts on 0 and make 0 % too common).
                     let last = round_non_negative((st.count + JITTER_LAST * z).abs());
-                    // Keep the century, redraw the ending from the within-century null.
-                    let u: f64 = rng.random();
-                    let century_of = st.count as u64 / 100;
-                    let last2 = match &models[fine[i] as usize] {
-                        Some(model) => 100 * century_of + model.draw(century_of as usize, u),
-                        None => st.count as u64,
-                    };
                     let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
                     let h = &mut hists[fine[i] as usize];
                     h.add_last(last);
                     h.add_percent(last, st.total);
-                    h.add_last2(last2);
+                    h.add_last2(last);
                     h.add_leading(lead);
                 }
                 for &(child, parent) in &rollup {
@@ -545,7 +517,7 @@ pub fn simulate(
             .collect();
         for hists in chunk {
             for (g, h) in hists.iter().enumerate() {
-                let values = stat_values(h, &smooth[g], &expected_last2[g]);
+                let values = stat_values(h, &smooth[g], wants_last2[g]);
                 for s in 0..N_STATS {
                     sims[g][s].push(values[s]);
                     if values[s] >= observed_stats[g][s] {
@@ -585,6 +557,7 @@ pub fn simulate(
                 band_first,
                 band_last2,
                 median_all: medians[g],
+                spread: spreads[g],
                 q05_positive: quantiles[g].0,
                 q95_positive: quantiles[g].1,
                 n_stations: n_stations[g],

@@ -209,6 +209,7 @@ fn adjacent_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const REPEATED: DigitTestSpec = DigitTestSpec {
     id: "digit_pairs",
     chart: "Repeated final digit pairs",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding: repeated_finding,
@@ -219,6 +220,7 @@ const REPEATED: DigitTestSpec = DigitTestSpec {
 const ADJACENT: DigitTestSpec = DigitTestSpec {
     id: "digit_pairs",
     chart: "Adjacent final digit pairs",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding: adjacent_finding,

@@ -91,8 +91,9 @@ pub struct LawFit<const K: usize> {
     pub digit_counts: [u64; K],
     /// The law's probabilities.
     pub expected: [f64; K],
-    /// Pearson χ² (df K − 1) and its asymptotic p-value.
+    /// Pearson χ² and its asymptotic p-value, with df = K − 1 unless sparse digits were pooled.
     pub chi_square: f64,
+    pub df: usize,
     pub p_value: f64,
     /// G statistic and its asymptotic p-value.
     pub g: f64,
@@ -116,6 +117,7 @@ impl<const K: usize> LawFit<K> {
             digit_counts: *digit_counts,
             expected,
             chi_square: f.chi_square,
+            df: f.cells.saturating_sub(1),
             p_value: f.p_chi_square,
             g: f.g,
             p_value_g: f.p_g,
@@ -139,7 +141,7 @@ impl<const K: usize> LawFit<K> {
             ("observed_share", json!(self.observed_share().as_slice())),
             ("expected_share", json!(self.expected.as_slice())),
             ("expected_method", json!(law)),
-            ("df", json!(K - 1)),
+            ("df", json!(self.df)),
             ("p_value_asymptotic", json!(self.p_value)),
             ("g", json!(self.g)),
             ("p_value_g", json!(self.p_value_g)),
@@ -224,6 +226,8 @@ pub struct DigitHist {
     pub last2_ge10: [u32; 100],
     /// Last two digits of counts ≥ 100.
     pub last2_ge100: [u32; 100],
+    /// Counts 80..=119, one by one: the counts whose smoothed mass straddles 100 (`smooth_last2`).
+    pub near100: [u32; 40],
     /// Second significant digit of counts ≥ 10.
     pub second_ge10: [u32; 10],
     /// First significant digit of counts ≥ 1 (index 0 = digit 1).
@@ -243,6 +247,7 @@ impl Default for DigitHist {
             last_all: [0; 10],
             last2_ge10: [0; 100],
             last2_ge100: [0; 100],
+            near100: [0; 40],
             second_ge10: [0; 10],
             first_ge1: [0; 9],
             p05_hits: 0,
@@ -265,11 +270,14 @@ impl DigitHist {
         }
     }
 
-    /// Add a count to the last-two-digits histogram (counts ≥ 100 only).
+    /// Add a count to the last-two-digits histograms (counts ≥ 80 only).
     #[inline]
     pub fn add_last2(&mut self, v: u64) {
         if v >= 100 {
             self.last2_ge100[(v % 100) as usize] += 1;
+        }
+        if (NEAR100_LOW..NEAR100_HIGH).contains(&v) {
+            self.near100[(v - NEAR100_LOW) as usize] += 1;
         }
     }
 
@@ -316,6 +324,7 @@ impl DigitHist {
         add(&mut self.last_all, &o.last_all);
         add(&mut self.last2_ge10, &o.last2_ge10);
         add(&mut self.last2_ge100, &o.last2_ge100);
+        add(&mut self.near100, &o.near100);
         add(&mut self.second_ge10, &o.second_ge10);
         add(&mut self.first_ge1, &o.first_ge1);
         self.p05_hits += o.p05_hits;
@@ -401,95 +410,66 @@ pub fn smooth_expected(values: &[u64], min_count: u64) -> [f64; 10] {
     expected
 }
 
-/// Counts at or above this many centuries (10,000 votes) get uniform last two digits.
-const CENTURY_CAP: usize = 100;
+/// Radius (votes) of the discrete Gaussian kernel of the smooth-count nulls (4σ).
+const SMOOTH_RADIUS: usize = 20;
+/// Lowest count whose smoothed mass can reach 100, the threshold of the last-two-digit test.
+pub const NEAR100_LOW: u64 = 100 - SMOOTH_RADIUS as u64;
+/// Counts from this one up have all their smoothed mass at 100 or more.
+pub const NEAR100_HIGH: u64 = 100 + SMOOTH_RADIUS as u64;
 
-/// The within-century null of the last two digits: for each century j (counts 100j..100j+99), the
-/// probability of each ending 00..99 under a density whose logarithm is quadratic across the
-/// neighbouring centuries j − 1, j, j + 1 (fitted to their totals, which no last-two-digit pattern
-/// can change). Counts of a few hundred come from steep, curved distributions, so their endings are
-/// far from uniform (on Venezuela 2024, Maduro's counts ≥ 100 give χ² ≈ 1,550 against 0.01 each
-/// under honest counting); this null keeps that shape and nothing of a digit preference.
-#[derive(Debug, Clone)]
-pub struct CenturyModel {
-    /// Cumulative ending probabilities per century (index j − 1 for century j ≥ 1).
-    cdf: Vec<[f64; 100]>,
+/// The discrete Gaussian kernel (σ = `SMOOTH_SIGMA`) at offsets −20..=20, summing to 1.
+fn smooth_kernel() -> &'static [f64; 2 * SMOOTH_RADIUS + 1] {
+    static KERNEL: std::sync::LazyLock<[f64; 2 * SMOOTH_RADIUS + 1]> =
+        std::sync::LazyLock::new(|| {
+            let w: [f64; 2 * SMOOTH_RADIUS + 1] = std::array::from_fn(|i| {
+                let x = i as f64 - SMOOTH_RADIUS as f64;
+                (-x * x / (2.0 * SMOOTH_SIGMA * SMOOTH_SIGMA)).exp()
+            });
+            let total: f64 = w.iter().sum();
+            w.map(|x| x / total)
+        });
+    &KERNEL
 }
 
-impl CenturyModel {
-    pub fn fit(values: &[u64]) -> CenturyModel {
-        let mut totals = vec![0f64; CENTURY_CAP + 2];
-        for &v in values {
-            let j = (v / 100) as usize;
-            if j <= CENTURY_CAP + 1 {
-                totals[j] += 1.0;
-            }
-        }
-        let cdf = (1..CENTURY_CAP)
-            .map(|j| {
-                let d = |m: usize| (totals[m] + 0.5).ln();
-                let b = ((d(j + 1) - d(j - 1)) / 2.0).clamp(-6.0, 6.0);
-                let c = ((d(j + 1) - 2.0 * d(j) + d(j - 1)) / 2.0).clamp(-6.0, 6.0);
-                let w: [f64; 100] = std::array::from_fn(|k| {
-                    let u = (k as f64 + 0.5) / 100.0 - 0.5;
-                    (b * u + c * u * u).exp()
-                });
-                let total: f64 = w.iter().sum();
-                let mut acc = 0.0;
-                std::array::from_fn(|k| {
-                    acc += w[k] / total;
-                    acc
-                })
-            })
-            .collect();
-        CenturyModel { cdf }
+/// Expected shares of the endings 00..99 of the counts ≥ 100 in `h` under the smooth-count null:
+/// the counts' histogram convolved with the Gaussian kernel (σ = 5 votes), restricted to counts
+/// ≥ 100 and summed over centuries. The kernel follows any count distribution that is smooth over
+/// a few votes — a steep tail, a hump, a steady decline up to a station-size cap — while a pattern
+/// of period 10 or less (favourite final digits, 0/5, repeated pairs) keeps under 2 % of its
+/// amplitude; a single favourite ending is spread over ±10 endings and keeps about 92 % of its
+/// excess. Counts ≥ 120 put all their smoothed mass at 100 or more, so their part is a circular
+/// convolution of their endings; counts 80–119 (`DigitHist::near100`) are added one by one, with
+/// only the mass that lands at 100 or more. Uniform for an empty histogram.
+pub fn smooth_last2(h: &DigitHist) -> [f64; 100] {
+    let k = smooth_kernel();
+    let r = SMOOTH_RADIUS;
+    // Endings of counts ≥ 120: all counts ≥ 100 minus those of 100..119.
+    let mut far: [f64; 100] = h.last2_ge100.map(f64::from);
+    for v in 100..NEAR100_HIGH as usize {
+        far[v - 100] -= f64::from(h.near100[v - NEAR100_LOW as usize]);
     }
-
-    /// Probability of each ending for a count in century `j` (uniform beyond the cap).
-    pub fn probabilities(&self, j: usize) -> [f64; 100] {
-        match self.cdf.get(j.wrapping_sub(1)) {
-            Some(cdf) if j >= 1 => {
-                std::array::from_fn(|k| cdf[k] - if k == 0 { 0.0 } else { cdf[k - 1] })
+    let mut e = [0f64; 100];
+    for (ending, &c) in far.iter().enumerate() {
+        if c > 0.0 {
+            for (i, w) in k.iter().enumerate() {
+                e[(ending + 100 + i - r) % 100] += c * w;
             }
-            _ => [0.01; 100],
         }
     }
-
-    /// Draw an ending for a count in century `j` from a uniform number `u` in [0, 1).
-    #[inline]
-    pub fn draw(&self, j: usize, u: f64) -> u64 {
-        match self.cdf.get(j.wrapping_sub(1)) {
-            Some(cdf) if j >= 1 => {
-                // The profile is close to uniform: start at 100u and walk (one or two steps)
-                // instead of a branchy binary search; same result as `partition_point`.
-                let mut k = ((u * 100.0) as usize).min(99);
-                while k > 0 && cdf[k - 1] > u {
-                    k -= 1;
-                }
-                while k < 99 && cdf[k] <= u {
-                    k += 1;
-                }
-                k as u64
-            }
-            _ => (u * 100.0) as u64 % 100,
+    for (i, &c) in h.near100.iter().enumerate() {
+        if c == 0 {
+            continue;
+        }
+        let u = NEAR100_LOW as usize + i;
+        for v in (u - r).max(100)..=u + r {
+            e[v % 100] += f64::from(c) * k[v + r - u];
         }
     }
-
-    /// Expected ending shares of the counts ≥ 100 among `values`.
-    pub fn expected(&self, values: &[u64]) -> [f64; 100] {
-        let mut e = [0f64; 100];
-        let mut n = 0.0;
-        for &v in values.iter().filter(|&&v| v >= 100) {
-            let p = self.probabilities((v / 100) as usize);
-            for (x, y) in e.iter_mut().zip(p) {
-                *x += y;
-            }
-            n += 1.0;
-        }
-        if n == 0.0 {
-            return [0.01; 100];
-        }
-        e.map(|x| x / n)
+    let total: f64 = e.iter().sum();
+    if total > 0.0 {
+        e.map(|x| x / total)
+    } else {
+        [0.01; 100]
     }
 }
 
@@ -620,23 +600,79 @@ mod tests {
         assert_eq!(first_digits(fib), [301, 177, 125, 96, 80, 67, 56, 53, 45]);
     }
 
+    /// The smooth-count expectation computed the slow way: every count's kernel in count space,
+    /// kept at counts ≥ 100, summed by ending.
+    fn smooth_last2_brute(values: &[u64]) -> [f64; 100] {
+        let k = smooth_kernel();
+        let mut e = [0f64; 100];
+        for &u in values {
+            for (i, w) in k.iter().enumerate() {
+                let v = u as i64 + i as i64 - SMOOTH_RADIUS as i64;
+                if v >= 100 {
+                    e[(v % 100) as usize] += w;
+                }
+            }
+        }
+        let total: f64 = e.iter().sum();
+        e.map(|x| x / total)
+    }
+
     #[test]
-    fn century_model_follows_the_slope_and_is_uniform_when_flat() {
-        // Flat counts 100..=999: endings uniform.
-        let flat: Vec<u64> = (0..9000).map(|i| 100 + i % 900).collect();
-        let m = CenturyModel::fit(&flat);
-        let e = m.expected(&flat);
-        assert!(e.iter().all(|p| (p - 0.01).abs() < 1e-3), "{e:?}");
-        // Steeply falling counts: low endings more likely in the first centuries.
-        let falling: Vec<u64> = (0..20000u64)
-            .map(|i| 60 + (i * i) % 200 * (i % 3) / 2)
-            .collect();
-        let m = CenturyModel::fit(&falling);
-        let p = m.probabilities(1);
-        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-        assert_eq!(m.draw(1, 0.0), 0);
-        assert_eq!(m.draw(1, 0.999_999), 99);
-        assert_eq!(m.probabilities(500), [0.01; 100]);
+    fn smooth_last2_is_the_kernel_smoothed_count_distribution() {
+        let values: Vec<u64> = (0..20_000u64).map(|i| (i * i * 7 + i * 13) % 420).collect();
+        let mut h = DigitHist::default();
+        for &v in &values {
+            h.add(v, 1000);
+        }
+        let fast = smooth_last2(&h);
+        let slow = smooth_last2_brute(&values);
+        for e in 0..100 {
+            assert!((fast[e] - slow[e]).abs() < 1e-12, "ending {e}");
+        }
+        assert!((fast.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // Merging two halves gives the same histograms as adding every count.
+        let (mut a, mut b) = (DigitHist::default(), DigitHist::default());
+        for (i, &v) in values.iter().enumerate() {
+            if i % 2 == 0 {
+                a.add(v, 1000)
+            } else {
+                b.add(v, 1000)
+            }
+        }
+        a.merge(&b);
+        assert_eq!(a, h);
+        assert_eq!(smooth_last2(&DigitHist::default()), [0.01; 100]);
+    }
+
+    #[test]
+    fn smooth_last2_is_flat_for_flat_counts_and_follows_a_decline_to_a_cap() {
+        // Flat counts 0..=9999: endings uniform (but for the top edge, where half the kernel
+        // of the counts 9980–9999 lands on 10,000–10,020 and so on endings 00–20).
+        let mut h = DigitHist::default();
+        for i in 0..200_000u64 {
+            h.add_last2(i % 10_000);
+        }
+        assert!(smooth_last2(&h).iter().all(|p| (p - 0.01).abs() < 1e-4));
+        // Counts falling steadily from 100 to a cap at 190 (as a candidate's counts at tables of
+        // at most ~230 voters): the expectation falls with them and is ~0 beyond the cap, where a
+        // slope across the endings (or a quadratic through century totals) cannot follow.
+        let mut h = DigitHist::default();
+        for v in 60..190u64 {
+            for _ in 0..(190 - v) {
+                h.add_last2(v);
+            }
+        }
+        let e = smooth_last2(&h);
+        let observed = shares(&h.last2_ge100);
+        for ending in 5..85 {
+            assert!(
+                (e[ending] - observed[ending]).abs() < 0.0005,
+                "ending {ending}: {} vs {}",
+                e[ending],
+                observed[ending]
+            );
+        }
+        assert!(e[97] < 1e-4 && e[0] > 0.018);
     }
 
     #[test]
@@ -669,22 +705,6 @@ mod tests {
             }
         }
         assert_eq!(rounded_percent(1 << 50, 1 << 51), 50);
-    }
-
-    #[test]
-    fn century_draw_matches_binary_search() {
-        let values: Vec<u64> = (0..5000u64).map(|i| 50 + (i * 37) % 400).collect();
-        let m = CenturyModel::fit(&values);
-        for j in [1usize, 2, 3, 4, 150] {
-            for i in 0..1000 {
-                let u = i as f64 / 1000.0 + 0.0004;
-                let slow = match m.cdf.get(j - 1) {
-                    Some(cdf) => cdf.partition_point(|&c| c <= u).min(99) as u64,
-                    None => (u * 100.0) as u64 % 100,
-                };
-                assert_eq!(m.draw(j, u), slow, "century {j}, u {u}");
-            }
-        }
     }
 
     #[test]

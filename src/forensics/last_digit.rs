@@ -2,7 +2,7 @@
 //!
 //! People who invent numbers favour some digits and avoid others; honest counts of tens or hundreds
 //! of votes end in each digit about equally often (Beber & Scacco 2012). We test the last digit of
-//! counts ≥ 10 (Beber–Scacco; `../shared/docs/methods.md` §9) with Pearson's χ² (df 9) and report G,
+//! counts ≥ 10 (Beber–Scacco; methods.md (external, not shipped) §9) with Pearson's χ² (df 9) and report G,
 //! the mean absolute deviation of the digit shares (MAD, an N-independent effect size) and the
 //! mean last digit (EFToolkit's `LastC`, null 4.5).
 //!
@@ -84,6 +84,8 @@ pub struct LastDigitResult {
     /// Mean last digit of counts ≥ `MIN_COUNT` and of all counts (EFToolkit `LastC`; null 4.5).
     pub mean_last_digit: f64,
     pub mean_last_digit_all: f64,
+    /// Degrees of freedom of the smooth-null χ² (9 unless sparse digits were pooled).
+    pub df: usize,
 }
 
 impl LastDigitResult {
@@ -112,6 +114,7 @@ pub fn analyse(h: &DigitHist, expected: &[f64; 10]) -> LastDigitResult {
         p_value_uniform: flat.p_chi_square,
         mean_last_digit: super::digits::hist_mean(&h.last_ge10, 0),
         mean_last_digit_all: super::digits::hist_mean(&h.last_all, 0),
+        df: smooth.cells.saturating_sub(1),
     }
 }
 
@@ -158,10 +161,11 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: last digits of {} counts give χ² = {:.1} (df 9) against the smooth-count null, calibrated p = {}; the largest gap is digit {worst}, {:.1} % observed vs {:.1} % expected (flat-null p = {}).",
+        "{}{where_}: last digits of {} counts give χ² = {:.1} (df {}) against the smooth-count null, calibrated p = {}; the largest gap is digit {worst}, {:.1} % observed vs {:.1} % expected (flat-null p = {}).",
         subject.name,
         fmt_int(r.n),
         r.chi_square,
+        r.df,
         fmt_p(cal.p),
         100.0 * share[worst],
         100.0 * r.expected[worst],
@@ -193,7 +197,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
                     "smooth-count null, Gaussian kernel sigma = {SMOOTH_SIGMA} votes"
                 )),
             ),
-            ("df", json!(9)),
+            ("df", json!(r.df)),
             ("p_value_asymptotic", json!(r.p_value)),
             ("p_value_empirical", json!(cal.p_empirical)),
             ("simulated_mean", json!(cal.sim_mean)),
@@ -230,11 +234,12 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "last_digit",
     chart: "Last digits",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of {subject}'s station counts of at least 10 that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of simulated honest elections of this size.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of simulated honest elections of this size.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

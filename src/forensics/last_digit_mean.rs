@@ -4,7 +4,7 @@
 //! every digit is equally likely. It is a one-number summary of the last-digit distribution that
 //! reacts to a shift towards low or high endings (a person rounding down to 0 or 5, or favouring
 //! 7s) and ignores patterns that keep the mean (too many 0s and 9s together). We use counts ≥ 10
-//! (Beber & Scacco 2012; `../shared/docs/methods.md` §8–9) and report the all-counts mean for
+//! (Beber & Scacco 2012; methods.md (external, not shipped) §8–9) and report the all-counts mean for
 //! EFToolkit parity (EFToolkit includes counts 0–9, which makes minor candidates look anomalous).
 //!
 //! **Null.** 4.5 holds for counts in the hundreds. Counts of 10–99 come from a sloped count
@@ -199,6 +199,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "last_digit_mean",
     chart: "Mean last digit",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable,
     finding,

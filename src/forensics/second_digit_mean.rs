@@ -4,7 +4,7 @@
 //! Mebane (2011) stresses that his test is the *mean* of the second digit, not the whole
 //! distribution: one number per candidate and region, comparable across elections. We take the
 //! second significant digit of every count ≥ 10 (EFToolkit drops counts < 10;
-//! `../shared/docs/methods.md` §2, §9) and report its mean with a 95 % interval
+//! methods.md (external, not shipped) §2, §9) and report its mean with a 95 % interval
 //! mean ± 1.96 · s/√n (s the sample SD of the digits), where EFToolkit uses a basic bootstrap (the
 //! two agree to the third decimal at these sample sizes; methods §7.2: González 4.3807
 //! [4.350, 4.416]). The expectation E[D₂] = Σ d·P(d) = 4.18739 is computed from the law, not
@@ -192,6 +192,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const SPEC: DigitTestSpec = DigitTestSpec {
     id: "second_digit_mean",
     chart: "Mean second digit",
+    counts: "counts ≥ 10",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable,
     finding,

@@ -225,6 +225,7 @@ fn p05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
 const C05: DigitTestSpec = DigitTestSpec {
     id: "zero_five_endings",
     chart: "Counts ending in 0 or 5",
+    counts: "counts ≥ 10",
     accepts: |_| true,
     applicable: |g| applicable_last_family(g, "counts ending in 0 or 5 (c05_share): "),
     finding: c05_finding,
@@ -235,6 +236,7 @@ const C05: DigitTestSpec = DigitTestSpec {
 const P05: DigitTestSpec = DigitTestSpec {
     id: "zero_five_endings",
     chart: "Rounded percentages ending in 0 or 5",
+    counts: "stations with valid votes",
     accepts: |s| s.kind == SubjectKind::Candidate,
     applicable: p05_applicable,
     finding: p05_finding,

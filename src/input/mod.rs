@@ -150,20 +150,38 @@ impl RawTable {
 
     /// Index of a header, or a clear error listing what the file has.
     pub fn column_index(&self, name: &str) -> anyhow::Result<usize> {
+        self.column_for(name, "")
+    }
+
+    /// Index of the header the mapping key `key` (e.g. `[counts] registered`) names, or an error
+    /// that names the key, suggests the headers that differ only in accents, case, punctuation
+    /// or a letter or two (`Pais` → `País`, `Inscrito` → `Inscritos`), and lists the headers.
+    pub fn column_for(&self, name: &str, key: &str) -> anyhow::Result<usize> {
         let hits: Vec<usize> = (0..self.headers.len())
             .filter(|&i| self.headers[i] == name)
             .collect();
         match hits.as_slice() {
             [i] => Ok(*i),
             [] => {
-                let near = self
-                    .headers
-                    .iter()
-                    .find(|h| h.to_lowercase() == name.to_lowercase())
-                    .map(|h| format!(" (did you mean {h:?}? names are case-sensitive)"))
-                    .unwrap_or_default();
+                let near = near_headers(&self.headers, name);
+                let near = if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (did you mean {}? names must match exactly, accents and case included)",
+                        near.iter()
+                            .map(|h| format!("{h:?}"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                };
+                let key = if key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {key}")
+                };
                 bail!(
-                    "{}, row 1: no column {name:?}{near}; the file's columns are: {}. Fix the column name in the mapping",
+                    "{}, row 1: no column {name:?}{key}{near}; the file's columns are: {}. Fix the column name in the mapping",
                     self.path.display(),
                     preview_list(&self.headers, 30)
                 )
@@ -257,6 +275,44 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// Headers that `name` probably meant: equal once accents, case and punctuation are dropped
+/// (`crate::mapping::infer::normalise`), or within one edit of it then (a missing plural "s", a
+/// typo; two edits from 8 characters on, none below 4, where one edit makes another word). At
+/// most three, closest first.
+fn near_headers<'a>(headers: &'a [String], name: &str) -> Vec<&'a String> {
+    let want = crate::mapping::infer::normalise(name);
+    let mut near: Vec<(usize, &String)> = headers
+        .iter()
+        .filter_map(|h| {
+            let d = edit_distance(&crate::mapping::infer::normalise(h), &want);
+            let allowed = match want.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            };
+            (d <= allowed).then_some((d, h))
+        })
+        .collect();
+    near.sort_by_key(|&(d, _)| d);
+    near.into_iter().take(3).map(|(_, h)| h).collect()
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// `a, b, c, ... (N more)` for error messages.
 pub fn preview_list(items: &[String], max: usize) -> String {
     let mut s = items
@@ -321,6 +377,44 @@ mod tests {
         assert_eq!(t.column_index("votos").unwrap(), 1);
         let err = t.column_index("Votos").unwrap_err().to_string();
         assert!(err.contains("did you mean \"votos\""), "{err}");
+    }
+
+    #[test]
+    fn missing_columns_name_the_key_and_near_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "bo.csv",
+            "Número Mesa,País,Departamento,Inscritos,CC\n1,Bolivia,La Paz,230,80\n".as_bytes(),
+        );
+        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        let err = t
+            .column_for("Pais", "[[regions]] column")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no column \"Pais\" for [[regions]] column (did you mean \"País\"?"),
+            "{err}"
+        );
+        let err = t
+            .column_for("Inscrito", "[counts] registered")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean \"Inscritos\"?"), "{err}");
+        let err = t
+            .column_for("numero_mesa", "[station] key")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean \"Número Mesa\"?"), "{err}");
+        // Nothing close: no suggestion, but the columns are listed.
+        let err = t
+            .column_for("MAS", "[[candidates]] column")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+        assert!(err.contains("\"CC\""), "{err}");
+        assert_eq!(edit_distance("inscrito", "inscritos"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -86,7 +86,9 @@ const KEY: &[&str] = &[
     "mesa",
     "id",
 ];
-/// Region columns by depth (0 = top). A file with `country` and `state` gets both, country first.
+/// Region columns by rank (0 = top). Columns of different ranks nest in rank order (País >
+/// Departamento > Provincia > Municipio > ... in Bolivia); columns of the same rank (e.g.
+/// Municipio and Distrito) are ordered by the data (`order_regions`).
 const REGION_LEVELS: &[&[&str]] = &[
     &["country", "pais"],
     &[
@@ -95,10 +97,9 @@ const REGION_LEVELS: &[&[&str]] = &[
         "estado",
         "departamento",
         "department",
-        "province",
-        "provincia",
         "edo",
     ],
+    &["province", "provincia"],
     &[
         "district",
         "municipality",
@@ -167,6 +168,136 @@ fn looks_like_code(norm: &str) -> bool {
         || SUFFIX.iter().any(|s| norm.ends_with(s))
 }
 
+/// The unused columns named like regions, top level first: by rank in `REGION_LEVELS`, and within
+/// a rank by how finely they split the sample below the higher ranks (distinct paths), so a
+/// nested hierarchy such as País > Departamento > Provincia > Municipio > Distrito comes out in
+/// order. Ties keep the file's column order.
+fn order_regions(norm: &[String], used: &[bool], sample: &[Vec<String>]) -> Vec<usize> {
+    let rank = |i: usize| {
+        REGION_LEVELS
+            .iter()
+            .position(|names| names.contains(&norm[i].as_str()))
+    };
+    let found: Vec<(usize, usize)> = (0..norm.len())
+        .filter(|&i| !used[i])
+        .filter_map(|i| rank(i).map(|r| (r, i)))
+        .collect();
+    let distinct_paths = |cols: &[usize]| {
+        sample
+            .iter()
+            .map(|row| {
+                cols.iter()
+                    .map(|&c| row.get(c).map(|v| v.trim()).unwrap_or(""))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let mut keyed: Vec<(usize, usize, usize)> = found
+        .iter()
+        .map(|&(r, i)| {
+            let mut cols: Vec<usize> = found
+                .iter()
+                .filter(|(q, _)| *q < r)
+                .map(|&(_, c)| c)
+                .collect();
+            cols.push(i);
+            (r, distinct_paths(&cols), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, _, i)| i).collect()
+}
+
+/// A draft mapping for a file whose columns could not be inferred (`problem` says why): every
+/// role filled with the first column whose name fits it, region columns in nesting order, every
+/// other whole-number column as a candidate, and a header comment listing the file's columns.
+/// Valid TOML, meant to be checked and edited, never used as is.
+pub fn draft(dataset: &str, headers: &[String], sample: &[Vec<String>], problem: &str) -> String {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let mut used = vec![false; headers.len()];
+    let first = |names: &[&str], used: &mut Vec<bool>| {
+        let hit = (0..headers.len()).find(|&i| !used[i] && names.contains(&norm[i].as_str()));
+        if let Some(i) = hit {
+            used[i] = true;
+        }
+        hit
+    };
+    let long_candidate = first(LONG_CANDIDATE, &mut used);
+    let long_votes = long_candidate.and_then(|_| first(LONG_VOTES, &mut used));
+    let roles: Vec<Option<usize>> = [REGISTERED, BALLOTS, VALID, NULL, BLANK]
+        .iter()
+        .map(|names| first(names, &mut used))
+        .collect();
+    let regions = order_regions(&norm, &used, sample);
+    for &r in &regions {
+        used[r] = true;
+    }
+    let key = first(KEY, &mut used);
+    let col = |i: Option<usize>| i.map(|i| ColumnSum::One(headers[i].clone()));
+    let mut mapping = Mapping {
+        dataset: DatasetSection {
+            name: Some(dataset.to_string()),
+            files: vec![],
+            layout: Layout::Wide,
+        },
+        station: StationSection {
+            key: vec![headers[key.unwrap_or(0)].clone()],
+        },
+        regions: regions
+            .iter()
+            .map(|&i| RegionLevel {
+                column: headers[i].clone(),
+                level: None,
+            })
+            .collect(),
+        counts: CountsSection {
+            registered: col(roles[0]),
+            ballots_cast: col(roles[1]),
+            valid: col(roles[2]),
+            null: col(roles[3]),
+            blank: col(roles[4]),
+        },
+        ..Default::default()
+    };
+    match (long_candidate, long_votes) {
+        (Some(c), Some(v)) => {
+            mapping.dataset.layout = Layout::Long;
+            mapping.long = Some(LongSection {
+                candidate_column: headers[c].clone(),
+                votes_column: headers[v].clone(),
+                names: Default::default(),
+            });
+        }
+        _ => {
+            mapping.candidates = (0..headers.len())
+                .filter(|&i| !used[i] && Some(i) != key && !looks_like_code(&norm[i]))
+                .filter(|&i| {
+                    sample
+                        .iter()
+                        .any(|r| r.get(i).is_some_and(|v| !v.trim().is_empty()))
+                        && sample.iter().all(|r| {
+                            r.get(i)
+                                .is_none_or(|v| v.trim().is_empty() || parse_count(v, None).is_ok())
+                        })
+                })
+                .map(|i| CandidateColumn {
+                    column: headers[i].clone(),
+                    name: None,
+                })
+                .collect();
+        }
+    }
+    let columns: Vec<String> = headers.iter().map(|h| format!("{h:?}")).collect();
+    let mut text = format!(
+        "# DRAFT mapping for dataset {dataset:?}: the columns could not be inferred\n#   ({})\n# Check every entry against the file's columns, fix the station key, regions, counts and\n# candidates, save it beside the data as {dataset}.mapping.toml (or pass --mapping FILE) and rerun.\n# The file's columns: {}\n\n",
+        problem.replace('\n', " "),
+        columns.join(", ")
+    );
+    text.push_str(&mapping.to_toml().unwrap_or_default());
+    text
+}
+
 /// Infer a mapping for a dataset from its header and sample rows.
 /// Returns the mapping and notes saying what was inferred and how.
 pub fn infer(
@@ -177,7 +308,7 @@ pub fn infer(
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let mut used = vec![false; headers.len()];
     let mut notes = Vec::new();
-    let hint = format!("write a mapping file {dataset}.mapping.toml beside the data (see README.md, \"Mapping files\")");
+    let hint = format!("write a mapping file {dataset}.mapping.toml beside the data, or pass --mapping FILE (README.md, \"Mapping files\")");
 
     let role = |names: &[&str],
                 what: &str,
@@ -225,16 +356,9 @@ pub fn infer(
     let valid = role(VALID, "valid votes", "[counts] valid", &mut used)?;
     let null = role(NULL, "null (invalid) ballots", "[counts] null", &mut used)?;
     let blank = role(BLANK, "blank ballots", "[counts] blank", &mut used)?;
-    let mut regions = Vec::new();
-    for (depth, names) in REGION_LEVELS.iter().enumerate() {
-        if let Some(i) = role(
-            names,
-            &format!("region level {}", depth + 1),
-            "[[regions]] column",
-            &mut used,
-        )? {
-            regions.push(i);
-        }
+    let regions = order_regions(&norm, &used, sample);
+    for &r in &regions {
+        used[r] = true;
     }
     let key = role(KEY, "the station identifier", "[station] key", &mut used)?;
 
@@ -472,6 +596,81 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("[station] key"), "{err}");
+    }
+
+    #[test]
+    fn infers_a_nested_region_hierarchy_in_order() {
+        // Bolivia 2019's columns: before, Departamento and Provincia (and Municipio and Distrito)
+        // were "ambiguous" region levels and inference stopped.
+        let headers = strings(&[
+            "Número Mesa",
+            "País",
+            "Departamento",
+            "Provincia",
+            "Municipio",
+            "Localidad",
+            "Distrito",
+            "Recinto",
+            "lat",
+            "Inscritos",
+            "CC",
+            "MAS - IPSP",
+            "Blancos",
+            "Nulos",
+        ]);
+        let row = |mesa: &str, dep: &str, prov: &str, mun: &str, dist: &str| {
+            strings(&[
+                mesa, "Bolivia", dep, prov, mun, "Loc", dist, "R", "-16.5", "230", "80", "90", "3",
+                "5",
+            ])
+        };
+        let sample = vec![
+            row("10001", "La Paz", "Murillo", "La Paz", "1"),
+            row("10002", "La Paz", "Murillo", "La Paz", "2"),
+            row("10003", "La Paz", "Murillo", "El Alto", "1"),
+            row("10004", "La Paz", "Omasuyos", "Achacachi", "1"),
+            row("10005", "Oruro", "Cercado", "Oruro", "1"),
+        ];
+        let (m, _) = infer("bo", &headers, &sample).unwrap();
+        let regions: Vec<&str> = m.regions.iter().map(|r| r.column.as_str()).collect();
+        assert_eq!(
+            regions[..4],
+            ["País", "Departamento", "Provincia", "Municipio"]
+        );
+        assert_eq!(regions.len(), 7);
+        assert_eq!(m.station.key, vec!["Número Mesa"]);
+        assert_eq!(
+            m.counts.registered,
+            Some(ColumnSum::One("Inscritos".into()))
+        );
+        let candidates: Vec<&str> = m.candidates.iter().map(|c| c.column.as_str()).collect();
+        assert_eq!(candidates, ["CC", "MAS - IPSP"]);
+    }
+
+    #[test]
+    fn a_draft_mapping_is_valid_toml_with_every_recognised_column() {
+        let headers = strings(&[
+            "station_id",
+            "valid",
+            "votos_validos",
+            "provincia",
+            "a",
+            "b",
+        ]);
+        let sample = vec![strings(&["1", "10", "10", "X", "4", "6"])];
+        let problem = infer("d", &headers, &sample).unwrap_err().to_string();
+        let text = draft("d", &headers, &sample, &problem);
+        assert!(text.starts_with("# DRAFT mapping"), "{text}");
+        assert!(
+            text.contains("\"votos_validos\""),
+            "the columns are listed: {text}"
+        );
+        let m: Mapping = toml::from_str(&text).unwrap();
+        assert_eq!(m.station.key, vec!["station_id"]);
+        assert_eq!(m.counts.valid, Some(ColumnSum::One("valid".into())));
+        assert_eq!(m.regions[0].column, "provincia");
+        let candidates: Vec<&str> = m.candidates.iter().map(|c| c.column.as_str()).collect();
+        assert_eq!(candidates, ["votos_validos", "a", "b"]);
     }
 
     #[test]

@@ -211,6 +211,27 @@ pub struct ChecksSection {
     pub zero_ballots: Policy,
 }
 
+/// 1-based line and column (in characters) of a byte offset, as editors show them.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// A parser message as one line: the `toml` crate's multi-line caret drawing is left out (the
+/// line and column say where), and any remaining line breaks become spaces.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Mapping {
     /// Read and check a mapping file.
     pub fn from_file(path: &Path) -> anyhow::Result<Mapping> {
@@ -218,9 +239,13 @@ impl Mapping {
             .with_context(|| format!("cannot read mapping file {}", path.display()))?;
         let mapping: Mapping = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "mapping file {}: {} (see the mapping examples in README.md)",
+                "mapping file {}{}: {} (see the mapping examples in README.md)",
                 path.display(),
-                e.to_string().trim().replace('\n', " ")
+                e.span()
+                    .map(|span| line_column(&text, span.start))
+                    .map(|(line, column)| format!(", line {line}, column {column}"))
+                    .unwrap_or_default(),
+                one_line(e.message())
             )
         })?;
         mapping
@@ -384,6 +409,30 @@ ballots_within_registered = "exclude"
         let long = WIDE.replace("name = \"ve\"", "name = \"ve\"\nlayout = \"long\"");
         let m: Mapping = toml::from_str(&long).unwrap();
         assert!(m.check().unwrap_err().to_string().contains("[long]"));
+    }
+
+    #[test]
+    fn toml_errors_are_one_line_with_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.mapping.toml");
+        std::fs::write(
+            &path,
+            "[station]\nkey = [\"id\"]\n\n[counts]\nregistred = \"r\"\n",
+        )
+        .unwrap();
+        let err = Mapping::from_file(&path).unwrap_err().to_string();
+        assert!(
+            !err.contains('\n') && !err.contains('|') && !err.contains('^'),
+            "{err}"
+        );
+        assert!(err.contains("m.mapping.toml, line 5, column 1: "), "{err}");
+        assert!(err.contains("registred"), "{err}");
+        // A syntax error: an unclosed string.
+        std::fs::write(&path, "[station]\nkey = [\"id]\n").unwrap();
+        let err = Mapping::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains(", line 2, column "), "{err}");
+        assert!(!err.contains('\n') && !err.contains('^'), "{err}");
+        assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
     }
 
     #[test]

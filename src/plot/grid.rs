@@ -116,7 +116,7 @@ pub(super) fn draw(root: &Area, layout: &Layout, panels: &[BarPanel]) -> anyhow:
     let items = legend::items(
         any_plain,
         any_hi,
-        "observed share (flagged panel)",
+        "p < 0.001 (uncorrected)",
         expected_text,
         band_text,
     );

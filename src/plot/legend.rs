@@ -43,7 +43,29 @@ pub(super) fn items<'a>(
     items
 }
 
-/// Draws the legend as one centred row whose line box starts at `top`.
+/// Width (px) of the legend row at font size `size`.
+fn row_width(items: &[(Swatch, &str)], size: f64) -> i32 {
+    let sw = (size * 1.6).round() as i32;
+    let gap = (size * 0.5).round() as i32;
+    let spacing = (size * 1.8).round() as i32;
+    items
+        .iter()
+        .map(|(_, t)| sw + gap + text_width(t, size) as i32)
+        .sum::<i32>()
+        + spacing * (items.len() as i32 - 1).max(0)
+}
+
+/// The font size at which the row fits in `width` px: `size`, or smaller (never under 10 px) when
+/// long labels would otherwise run off both edges of the image.
+fn fitting_size(items: &[(Swatch, &str)], size: f64, width: i32) -> f64 {
+    let mut s = size;
+    while s > 10.0 && row_width(items, s) > width {
+        s -= 0.5;
+    }
+    s
+}
+
+/// Draws the legend as one centred row whose line box starts at `top`, shrunk to fit the area.
 pub(super) fn draw(
     area: &Area,
     items: &[(Swatch, &str)],
@@ -51,6 +73,8 @@ pub(super) fn draw(
     top: i32,
     size: f64,
 ) -> anyhow::Result<()> {
+    let (w, _) = area.dim_in_pixel();
+    let size = fitting_size(items, size, w as i32 - 16);
     let sw = (size * 1.6).round() as i32; // swatch width
     let gap = (size * 0.5).round() as i32; // swatch to text
     let spacing = (size * 1.8).round() as i32; // between entries
@@ -208,5 +232,20 @@ mod tests {
         let one = rows(&[(red, long.as_str())], 300, 15.0);
         assert!(one[0][0].1.ends_with('…'));
         assert!(rows(&[], 300, 15.0).is_empty());
+    }
+
+    #[test]
+    fn long_legends_shrink_to_fit() {
+        let long = items(
+            true,
+            true,
+            "p < 0.001 (uncorrected)",
+            "expected under the smooth-count null",
+            "95% range of the simulated honest counts",
+        );
+        let wide = row_width(&long, 15.0);
+        assert_eq!(fitting_size(&long, 15.0, wide + 10), 15.0);
+        let s = fitting_size(&long, 15.0, wide - 100);
+        assert!(s < 15.0 && row_width(&long, s) <= wide - 100, "{s}");
     }
 }

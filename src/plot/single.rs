@@ -66,7 +66,7 @@ pub(super) fn draw(root: &Area, layout: &Layout, panel: &BarPanel) -> anyhow::Re
     let items = legend::items(
         !panel.highlight,
         panel.highlight,
-        "observed share (flagged)",
+        "p < 0.001 (uncorrected)",
         &panel.expected_label,
         &panel.band_label,
     );

@@ -212,18 +212,73 @@ fn test_section(r: &Report<'_>, mine: &[&Finding], b: &mut Vec<Block>) {
             })
             .collect();
         lines.dedup();
-        let mut by_subject: Vec<(&str, usize)> = Vec::new();
-        for f in na.iter().filter(|f| f.region.is_some()) {
-            match by_subject.iter_mut().find(|(s, _)| *s == f.subject) {
-                Some((_, n)) => *n += 1,
-                None => by_subject.push((&f.subject, 1)),
-            }
-        }
-        lines.extend(by_subject.iter().map(|(s, n)| {
-            format!("{s}: {n} region(s) not applicable (each reason is in results.json)")
-        }));
+        lines.extend(regional_na_lines(&na));
         b.push(Block::List(lines));
     }
+}
+
+/// Regional not-applicable findings, compactly: per subject, how many regions, grouped by the kind
+/// of reason (the reason with its numbers blanked), each kind shown once in full with the region it
+/// comes from. Every region's own reason is in results.json.
+fn regional_na_lines(na: &[&Finding]) -> Vec<String> {
+    /// One kind of reason: (kind, regions, the first region, its reason).
+    type Kind<'a> = (String, usize, String, &'a str);
+    // subject → kinds, in finding order.
+    let mut by_subject: Vec<(&str, Vec<Kind<'_>>)> = Vec::new();
+    for f in na.iter().filter(|f| f.region.is_some()) {
+        let reason = f.reason.as_deref().unwrap_or("");
+        let kind = reason_kind(reason);
+        let groups = match by_subject.iter_mut().find(|(s, _)| *s == f.subject) {
+            Some((_, groups)) => groups,
+            None => {
+                by_subject.push((&f.subject, Vec::new()));
+                &mut by_subject.last_mut().expect("just pushed").1
+            }
+        };
+        match groups.iter_mut().find(|g| g.0 == kind) {
+            Some(g) => g.1 += 1,
+            None => groups.push((kind, 1, f.region_label(), reason)),
+        }
+    }
+    by_subject
+        .iter()
+        .map(|(subject, groups)| {
+            let total: usize = groups.iter().map(|g| g.1).sum();
+            let kinds: Vec<String> = groups
+                .iter()
+                .map(|(_, n, region, reason)| {
+                    if *n == 1 {
+                        format!("{region}: {reason}")
+                    } else {
+                        format!("{n} regions such as {region}: {reason}")
+                    }
+                })
+                .collect();
+            format!(
+                "{subject}: {total} region{} not applicable — {}",
+                if total == 1 { "" } else { "s" },
+                kinds.join("; ")
+            )
+        })
+        .collect()
+}
+
+/// A reason with its numbers blanked ("only 429 of 765 …" and "only 290 of 613 …" are one kind).
+fn reason_kind(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut in_number = false;
+    for c in reason.chars() {
+        let numeric = c.is_ascii_digit() || (in_number && matches!(c, ',' | '.'));
+        if numeric {
+            if !in_number {
+                out.push('#');
+            }
+        } else {
+            out.push(c);
+        }
+        in_number = numeric;
+    }
+    out
 }
 
 fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
@@ -284,6 +339,87 @@ fn findings_table(findings: &[&Finding]) -> Block {
     }
 }
 
+/// The mapping actually used, one row per role: what was read from which column(s).
+fn mapping_rows(m: &crate::mapping::Mapping) -> Vec<Vec<String>> {
+    let quoted = |c: &str| format!("\"{c}\"");
+    let mut rows = vec![vec![
+        "station key".to_string(),
+        m.station
+            .key
+            .iter()
+            .map(|c| quoted(c))
+            .collect::<Vec<_>>()
+            .join(" + "),
+    ]];
+    if !m.regions.is_empty() {
+        rows.push(vec![
+            "region levels (top first)".into(),
+            m.regions
+                .iter()
+                .map(|r| match &r.level {
+                    Some(level) => format!("{} ({level})", quoted(&r.column)),
+                    None => quoted(&r.column),
+                })
+                .collect::<Vec<_>>()
+                .join(" > "),
+        ]);
+    }
+    let c = &m.counts;
+    for (what, sum) in [
+        ("registered voters", &c.registered),
+        ("ballots cast", &c.ballots_cast),
+        ("valid votes", &c.valid),
+        ("null", &c.null),
+        ("blank", &c.blank),
+    ] {
+        if let Some(sum) = sum {
+            let cols: Vec<String> = sum.columns().into_iter().map(quoted).collect();
+            rows.push(vec![what.into(), cols.join(" + ")]);
+        }
+    }
+    match &m.long {
+        Some(long) => rows.push(vec![
+            "candidates (long layout)".into(),
+            format!(
+                "names in {}, votes in {}",
+                quoted(&long.candidate_column),
+                quoted(&long.votes_column)
+            ),
+        ]),
+        None => rows.push(vec![
+            format!("candidates ({})", m.candidates.len()),
+            m.candidates
+                .iter()
+                .map(|cand| match &cand.name {
+                    Some(name) if name != &cand.column => {
+                        format!("{} as {name}", quoted(&cand.column))
+                    }
+                    _ => quoted(&cand.column),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]),
+    }
+    for rule in &m.exclude {
+        let (op, values) = if rule.equals.is_empty() {
+            ("is none of", &rule.not_equals)
+        } else {
+            ("is one of", &rule.equals)
+        };
+        let values: Vec<String> = values.iter().map(|v| quoted(v)).collect();
+        rows.push(vec![
+            "excluded rows".into(),
+            format!(
+                "{} {op} {} ({})",
+                quoted(&rule.column),
+                values.join(", "),
+                rule.reason
+            ),
+        ]);
+    }
+    rows
+}
+
 fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     let l = &r.ledger;
     b.push(Block::Heading(2, "Data".into()));
@@ -309,6 +445,10 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
         "inferred" => "Mapping: inferred from the column names (no mapping file). It is saved as mapping.toml next to this report: check it, save it beside the data as <dataset>.mapping.toml, edit and rerun.".to_string(),
         _ => format!("Mapping: {} (copied as mapping.toml next to this report).", r.mapping.path.as_deref().unwrap_or("")),
     }));
+    b.push(Block::Table {
+        header: vec!["mapping used".into(), "columns".into()],
+        rows: mapping_rows(&r.mapping.mapping),
+    });
     if !r.notes.is_empty() {
         b.push(Block::List(r.notes.clone()));
     }
@@ -398,4 +538,80 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
         ],
         rows,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regional_not_applicable_reasons_are_grouped_by_kind() {
+        let na = |region: &str, reason: &str| {
+            Finding::not_applicable(
+                "last_two_digits",
+                "Ana",
+                Some(vec![region.to_string()]),
+                10,
+                reason.to_string(),
+            )
+        };
+        let findings = [
+            na(
+                "North",
+                "only 429 of 765 station counts reach 100; the test needs at least 500",
+            ),
+            na(
+                "South",
+                "only 1,290 of 1,613 station counts reach 100; the test needs at least 500",
+            ),
+            na("East", "the median count is 8 (under 20)"),
+        ];
+        let refs: Vec<&Finding> = findings.iter().collect();
+        assert_eq!(
+            regional_na_lines(&refs),
+            vec!["Ana: 3 regions not applicable — 2 regions such as North: only 429 of 765 station counts reach 100; the test needs at least 500; East: the median count is 8 (under 20)"]
+        );
+        assert_eq!(reason_kind("only 1,290 of 7 (5.5%)."), "only # of # (#%).");
+    }
+
+    #[test]
+    fn the_mapping_used_is_listed_role_by_role() {
+        let m: crate::mapping::Mapping = toml::from_str(
+            r#"
+            [station]
+            key = ["CENTRO", "MESA"]
+            [[regions]]
+            column = "EDO"
+            level = "state"
+            [[regions]]
+            column = "MUN"
+            [counts]
+            registered = "RE"
+            ballots_cast = ["early", "day"]
+            [[candidates]]
+            column = "EG"
+            name = "Edmundo González"
+            [[candidates]]
+            column = "NM"
+            [[exclude]]
+            column = "EDO"
+            equals = ["EMBAJADAS"]
+            reason = "tables abroad"
+            "#,
+        )
+        .unwrap();
+        let rows = mapping_rows(&m);
+        let want = [
+            ["station key", "\"CENTRO\" + \"MESA\""],
+            ["region levels (top first)", "\"EDO\" (state) > \"MUN\""],
+            ["registered voters", "\"RE\""],
+            ["ballots cast", "\"early\" + \"day\""],
+            ["candidates (2)", "\"EG\" as Edmundo González, \"NM\""],
+            [
+                "excluded rows",
+                "\"EDO\" is one of \"EMBAJADAS\" (tables abroad)",
+            ],
+        ];
+        assert_eq!(rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
+    }
 }

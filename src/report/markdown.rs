@@ -1,30 +1,72 @@
 //! report.md: the document as GitHub-flavoured Markdown. Data strings are escaped so that names
 //! with `|`, backticks, brackets, `<` or leading `#` cannot break tables or inject links or HTML.
+//!
+//! Only what Markdown could read as markup is escaped, so plain prose stays readable in the raw
+//! file ("p < 0.001", "EFToolkit _2BL"). The rules follow CommonMark 0.31 and GFM:
+//! `\`, `` ` ``, `*`, `[`, `]` and `|` always (code spans, emphasis, links, table cells); `<` only
+//! before a letter, `/`, `!` or `?` (an HTML tag, comment or autolink), and `>` after such a `<` or
+//! at the start (block quote); `_` and `~` only when the text has another one that could pair
+//! with it (emphasis, strikethrough; `_` inside a word never can); `#` at the start or after a
+//! space (headings and their closing sequence); `!` before `[`; a list marker (`-`, `+`, `1.`,
+//! `1)`) at the start. Every text block is a single line (line breaks become spaces).
 
 use super::document::{Block, Document};
 
 /// Escape plain text for Markdown (inline and table cells).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        // An underscore inside a word (snake_case) cannot start emphasis in GFM: keep it readable.
-        let inside_word = |j: Option<usize>| {
-            j.and_then(|j| chars.get(j))
-                .is_some_and(|c| c.is_alphanumeric())
+    let chars: Vec<char> = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let alnum = |j: Option<usize>| {
+        j.and_then(|j| chars.get(j))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    // An underscore inside a word (snake_case) cannot open or close emphasis in GFM.
+    let intraword = |i: usize| alnum(i.checked_sub(1)) && alnum(Some(i + 1));
+    let free_underscores = (0..chars.len())
+        .filter(|&i| chars[i] == '_' && !intraword(i))
+        .count();
+    let tildes = chars.iter().filter(|&&c| c == '~').count();
+    let first = chars.iter().position(|c| !c.is_whitespace()).unwrap_or(0);
+    // A list marker at the start: "-", "+" or digits followed by "." or ")", then a space.
+    let marker_end = {
+        let digits = chars[first..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let at = first + digits;
+        let punct = chars.get(at).copied();
+        let list = match punct {
+            Some('-' | '+') if digits == 0 => true,
+            Some('.' | ')') => digits > 0,
+            _ => false,
         };
-        if c == '_' && inside_word(i.checked_sub(1)) && inside_word(Some(i + 1)) {
-            out.push(c);
-            continue;
-        }
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
+        (list && chars.get(at + 1).is_none_or(|c| c.is_whitespace())).then_some(at)
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut tag_opened = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let needs = match c {
+            '\\' | '`' | '*' | '[' | ']' | '|' => true,
+            '<' => {
+                let tag =
+                    next.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?'));
+                tag_opened |= tag;
+                tag
             }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
+            '>' => tag_opened || i == first,
+            '_' => !intraword(i) && free_underscores > 1,
+            '~' => tildes > 1,
+            '#' => i == first || chars[i - 1].is_whitespace(),
+            '!' => next == Some('['),
+            _ => Some(i) == marker_end,
+        };
+        if needs {
+            out.push('\\');
         }
+        out.push(c);
     }
     out
 }
@@ -92,5 +134,31 @@ mod tests {
             }],
         };
         assert!(render(&doc).contains("| A\\|B C |"));
+        // Still markup-proof: HTML, links, emphasis, headings, quotes, lists, code.
+        assert_eq!(escape("<b>x</b>"), "\\<b\\>x\\</b\\>");
+        assert_eq!(escape("<!-- c -->"), "\\<!-- c --\\>");
+        assert_eq!(escape("![i](x)"), "\\!\\[i\\](x)");
+        assert_eq!(escape("*a*"), "\\*a\\*");
+        assert_eq!(escape("~~a~~"), "\\~\\~a\\~\\~");
+        assert_eq!(escape("# Title #"), "\\# Title \\#");
+        assert_eq!(escape("> quote"), "\\> quote");
+        assert_eq!(escape("- item"), "\\- item");
+        assert_eq!(escape("12. item"), "12\\. item");
+        assert_eq!(escape("`code`"), "\\`code\\`");
+    }
+
+    #[test]
+    fn plain_prose_is_not_escaped() {
+        // The report's own sentences: nothing here can become markup.
+        let plain = [
+            "Orange panels have p < 0.001 before multiple-testing correction",
+            "the statistic the Election Forensics Toolkit reports as _2BL",
+            "counts ≥ 100 (benford_py uses 1000); 12.5 % → 12, a > b, 3-4 votes, Mesa 12#",
+            "Costa Norte: 0/5 endings! 5 - 3 = 2",
+            "Región Andina > Distrito 1",
+        ];
+        for text in plain {
+            assert_eq!(escape(text), text);
+        }
     }
 }

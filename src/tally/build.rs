@@ -106,50 +106,55 @@ impl<'m> RowParser<'m> {
 
     pub fn columns(&self, table: &RawTable) -> anyhow::Result<Columns<'m>> {
         let m = self.mapping;
-        let idx = |name: &str| table.column_index(name);
-        let sum = |s: &Option<ColumnSum>| -> anyhow::Result<Option<Vec<(usize, String)>>> {
-            s.as_ref()
-                .map(|s| {
-                    s.columns()
-                        .into_iter()
-                        .map(|c| Ok((idx(c)?, c.to_string())))
-                        .collect()
-                })
-                .transpose()
-        };
+        // Errors name the mapping key that asked for the column.
+        let idx = |name: &str, key: &str| table.column_for(name, key);
+        let sum =
+            |s: &Option<ColumnSum>, key: &str| -> anyhow::Result<Option<Vec<(usize, String)>>> {
+                s.as_ref()
+                    .map(|s| {
+                        s.columns()
+                            .into_iter()
+                            .map(|c| Ok((idx(c, key)?, c.to_string())))
+                            .collect()
+                    })
+                    .transpose()
+            };
         let c = &m.counts;
         Ok(Columns {
             key: m
                 .station
                 .key
                 .iter()
-                .map(|k| idx(k))
+                .map(|k| idx(k, "[station] key"))
                 .collect::<anyhow::Result<_>>()?,
             regions: m
                 .regions
                 .iter()
-                .map(|r| idx(&r.column))
+                .map(|r| idx(&r.column, "[[regions]] column"))
                 .collect::<anyhow::Result<_>>()?,
             counts: [
-                sum(&c.registered)?,
-                sum(&c.ballots_cast)?,
-                sum(&c.valid)?,
-                sum(&c.null)?,
-                sum(&c.blank)?,
+                sum(&c.registered, "[counts] registered")?,
+                sum(&c.ballots_cast, "[counts] ballots_cast")?,
+                sum(&c.valid, "[counts] valid")?,
+                sum(&c.null, "[counts] null")?,
+                sum(&c.blank, "[counts] blank")?,
             ],
             candidates: m
                 .candidates
                 .iter()
-                .map(|c| idx(&c.column))
+                .map(|c| idx(&c.column, "[[candidates]] column"))
                 .collect::<anyhow::Result<_>>()?,
             long: match &m.long {
-                Some(l) => Some((idx(&l.candidate_column)?, idx(&l.votes_column)?)),
+                Some(l) => Some((
+                    idx(&l.candidate_column, "[long] candidate_column")?,
+                    idx(&l.votes_column, "[long] votes_column")?,
+                )),
                 None => None,
             },
             rules: m
                 .exclude
                 .iter()
-                .map(|r| Ok((idx(&r.column)?, r)))
+                .map(|r| Ok((idx(&r.column, "[[exclude]] column")?, r)))
                 .collect::<anyhow::Result<_>>()?,
             n_headers: table.headers.len(),
         })
@@ -372,6 +377,9 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         );
     }
     if tally.n_stations() == 0 {
+        if let Some(message) = rules_excluding_everything(mapping, &ledger) {
+            bail!(message);
+        }
         let first = &ledger.exclusions[0];
         bail!(
             "no row could be analysed: all {} rows were excluded (first: row {}, {}{}); see the ledger reasons in README.md and check the mapping's columns and number format",
@@ -385,6 +393,58 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         tally,
         ledger,
         notes,
+    })
+}
+
+/// When `[[exclude]]` rules took every row that reached them: which rule, and a few of the values
+/// seen in its column (a rule written with the wrong spelling, case or code excludes everything).
+fn rules_excluding_everything(mapping: &Mapping, ledger: &Ledger) -> Option<String> {
+    let by_rule: Vec<&Exclusion> = ledger
+        .exclusions
+        .iter()
+        .filter(|e| e.reason == Reason::ExcludedByRule)
+        .collect();
+    if by_rule.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = mapping
+        .exclude
+        .iter()
+        .filter_map(|rule| {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut rows = 0u64;
+            for e in by_rule.iter().filter(|e| {
+                e.column.as_deref() == Some(rule.column.as_str()) && e.detail == rule.reason
+            }) {
+                rows += 1;
+                let v = e.text.as_deref().unwrap_or("").trim();
+                if !seen.contains(&v) {
+                    seen.push(v);
+                }
+            }
+            (rows > 0).then(|| {
+                let (op, values) = if rule.equals.is_empty() {
+                    ("not_equals", &rule.not_equals)
+                } else {
+                    ("equals", &rule.equals)
+                };
+                let shown: Vec<String> = seen.iter().take(8).map(|v| format!("{v:?}")).collect();
+                let more = seen.len().saturating_sub(8);
+                format!(
+                    "the [[exclude]] rule on column {:?} ({op} = {values:?}, reason {:?}) excluded {rows} rows; the values seen in that column are {}{}",
+                    rule.column,
+                    rule.reason,
+                    shown.join(", "),
+                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                )
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "no row could be analysed: {}. Values are compared exactly (after trimming spaces, case and accents included): fix the rule's equals / not_equals list in the mapping",
+            parts.join("; ")
+        )
     })
 }
 
