@@ -567,6 +567,23 @@ fn check_russia(case: &RussiaCase) {
     let regions = &a.station_columns(&["region_region"])[0];
     let distinct: std::collections::BTreeSet<&String> = regions.iter().collect();
     assert_eq!(distinct.len(), case.regions);
+    check_russia_turnout_battery(&a, case.candidates[0].0);
+}
+
+/// The well-known signatures of Russia 2011/2012 (Kobak et al. 2016; Klimek et al. 2012): whole
+/// percentages far beyond binomial chance, a cluster at 100 % turnout and share, and a Klimek
+/// model with incremental fraud clearly above zero.
+fn check_russia_turnout_battery(a: &Analysed, leader: &str) {
+    let int = a.national("integer_percentages", leader);
+    let z = int["statistic"]["value"].as_f64().unwrap();
+    assert!(z > 5.0 && int["excess"].as_f64().unwrap() > 800.0, "{int}");
+    let fp = a.national("fingerprint", leader);
+    assert!(fp["corner_stations"].as_u64().unwrap() > 5000, "{fp}");
+    let k = a.national("klimek_model", leader);
+    assert!(k["f_i_interval"][0].as_f64().unwrap() > 0.1, "{k}");
+    assert!(k["f_i"].as_f64().unwrap() > 0.2, "{k}");
+    let rel = a.national("turnout_share_relation", leader);
+    assert!(rel["mos_slope"].as_f64().unwrap() > 1.0, "{rel}");
 }
 
 #[test]
@@ -718,6 +735,22 @@ fn venezuela_2024_digit_battery_reproduces_methods_numbers() {
         })
         .collect();
     assert!(national_deviations.is_empty(), "{national_deviations:?}");
+    // The turnout battery: one mode, no whole-percentage excess worth the name, a Klimek model
+    // whose interval includes zero (methods.md §7.2: dip p = 0.991, integer-% z ≈ 0.3 and 2.6).
+    let leader = "Edmundo González";
+    let k = a.national("klimek_model", leader);
+    assert_eq!(k["f_i_interval"][0].as_f64().unwrap(), 0.0, "{k}");
+    assert!(
+        k["f_i"].as_f64().unwrap() < 0.05 && k["f_e"].as_f64().unwrap() < 0.01,
+        "{k}"
+    );
+    let int = a.national("integer_percentages", leader);
+    assert!(
+        int["statistic"]["value"].as_f64().unwrap().abs() < 4.0,
+        "{int}"
+    );
+    let dip = a.national("turnout_distribution", "turnout");
+    assert!(dip["p_value"].as_f64().unwrap() > 0.5, "{dip}");
 }
 
 /// Venezuela 2024 with the CNE bulletins (tests/mappings/ve2024.announced.toml) as announcements:

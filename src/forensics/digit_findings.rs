@@ -264,7 +264,8 @@ mod tests {
                         assert_eq!(caption.contains("the dark line"), dense, "{caption}");
                         assert_eq!(caption.contains(", dots "), !dense, "{caption}");
                     }
-                    other => panic!("unexpected figure {other:?}"),
+                    // Histograms, heatmaps and lines belong to the turnout battery.
+                    _ => assert!(!test.id.contains("digit"), "{}", test.id),
                 }
             }
         }

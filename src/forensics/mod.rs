@@ -18,6 +18,8 @@ pub mod distribution_findings;
 pub mod extreme_stations;
 pub mod fingerprint;
 pub mod integer_percentages;
+pub mod klimek_fit;
+pub mod klimek_model;
 pub mod last_digit;
 pub mod last_digit_mean;
 pub mod last_two_digits;
@@ -66,6 +68,7 @@ pub const ALL: &[ForensicTest] = &[
     fingerprint::TEST,
     integer_percentages::TEST,
     extreme_stations::TEST,
+    klimek_model::TEST,
     percentages_first::TEST,
     announcement_vs_tallies::TEST,
 ];
