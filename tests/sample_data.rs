@@ -93,13 +93,32 @@ fn analyze_data_shows_the_tampered_election_deviating() {
     );
     // Benjamini–Hochberg controls the share of false discoveries (5 %), not their number: with a
     // dozen true deviations, one chance deviation elsewhere is expected now and then.
+    // The ballot stuffing (everywhere) shows in extreme_stations, nationally and by region.
+    assert!(
+        flagged
+            .iter()
+            .any(|f| f == "\"extreme_stations\" \"turnout ≥ 95 %\" null"),
+        "the stuffed stations must deviate: {flagged:?}"
+    );
     let elsewhere = flagged
         .iter()
-        .filter(|f| !(f.contains("Costa Norte") || f.ends_with("null")))
+        .filter(|f| {
+            !(f.contains("Costa Norte") || f.ends_with("null") || f.contains("extreme_stations"))
+        })
         .count();
     assert!(
-        elsewhere <= 1 && flagged.len() >= 10 * elsewhere,
+        elsewhere <= 2 && flagged.len() >= 10 * elsewhere,
         "{flagged:?}"
+    );
+    let klimek = tampered["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["test_id"] == "klimek_model" && f["region"].is_null())
+        .unwrap();
+    assert!(
+        klimek["f_e_interval"][0].as_f64().unwrap() > 0.0,
+        "{klimek}"
     );
     for r in [&clean, &tampered, &read("long_inferred")] {
         let l = &r["ledger"];

@@ -140,7 +140,7 @@ fn finding(leader: &str, region: Option<Vec<String>>, f: &KlimekFit) -> Finding 
         pct(f.f_e_interval.0),
         pct(f.f_e_interval.1),
         if excludes_zero {
-            format!("the interval excludes zero: the histogram has more stations towards high turnout and a high {leader} share than one clean blob explains")
+            format!("{} excludes zero: the histogram has more stations towards high turnout and a high {leader} share than the clean model explains", if f.f_i_interval.0 > 0.0 && f.f_e_interval.0 > 0.0 { "each interval" } else if f.f_i_interval.0 > 0.0 { "the f_i interval" } else { "the f_e interval" })
         } else {
             "both intervals include zero: the clean model alone explains the histogram".to_string()
         }
