@@ -51,9 +51,14 @@ pub struct AnalyzeArgs {
     /// Monte Carlo replicates for simulation-calibrated nulls.
     #[arg(long, default_value_t = Params::default().replicates)]
     pub replicates: u32,
-    /// False-discovery rate for verdicts (Benjamini–Hochberg across each dataset's findings).
+    /// Level of the verdicts: false-discovery rate (bh) or family-wise error rate (holm) across
+    /// each dataset's findings.
     #[arg(long, default_value_t = Params::default().alpha)]
     pub alpha: f64,
+    /// Multiple-testing adjustment: bh (Benjamini–Hochberg, controls the false-discovery rate) or
+    /// holm (controls the chance of any false flag, under any dependence).
+    #[arg(long, value_enum, default_value = "bh")]
+    pub correction: crate::forensics::Correction,
     /// Most station draws (stations × replicates) per simulated subject; larger elections get fewer
     /// replicates (at least 200). 0 = always use --replicates.
     #[arg(long, default_value_t = Params::default().max_station_draws)]

@@ -52,6 +52,7 @@ impl Config {
                 seed: a.seed,
                 replicates: a.replicates,
                 alpha: a.alpha,
+                correction: a.correction,
                 region_depth: a.region_depth,
                 max_station_draws: a.max_station_draws,
             },

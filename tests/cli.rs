@@ -438,7 +438,27 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "2.0.0");
+    assert_eq!(r["schema_version"], "2.1.0");
+    let record = &r["run_record"];
+    assert_eq!(record["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(record["seed"], r["seed"]);
+    let command = record["command"].as_str().unwrap();
+    assert!(
+        command.starts_with(&format!("analyze --input {}", input.display()))
+            && command.contains(&format!("--seed {}", r["seed"]))
+            && !command.contains("--output"),
+        "{command}"
+    );
+    assert!(record["mapping_toml"]
+        .as_str()
+        .unwrap()
+        .contains("[dataset]"));
+    // Built from this git checkout (CI and development); a tarball build would give null.
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        let commit = record["git_commit"].as_str().unwrap();
+        assert!(commit.len() >= 40, "{commit}");
+    }
+    assert_eq!(r["multiple_testing"]["method"], "benjamini_hochberg");
     assert_eq!(r["tool"]["name"], "election-forensics");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["dataset"], "tiny");
@@ -600,6 +620,59 @@ fn same_seed_gives_byte_identical_results_and_report() {
         .map(|f| f["region"][0].as_str().unwrap().to_string())
         .collect();
     assert_eq!(regions, vec!["North", "South", "East"]);
+}
+
+/// `--correction holm` adjusts the same raw p-values with Holm's method (never below BH's), is
+/// recorded in results.json and the reproducing command, and the report names it.
+#[test]
+fn holm_correction_is_recorded_and_never_less_strict_than_bh() {
+    let dir = TempDir::new().unwrap();
+    let rows = generated_rows(&["North", "South", "East"], 120, 42);
+    let input = write_dataset(
+        dir.path(),
+        "gen.csv",
+        generated_csv(&TINY_HEADER, &rows).as_bytes(),
+        &tiny_mapping_text(),
+    );
+    let tests = ["--tests", "last_digit,last_digit_mean,zero_five_endings"];
+    let bh = run_ok(&input, &[tests[0], tests[1]]);
+    let holm = run_ok(&input, &[tests[0], tests[1], "--correction", "holm"]);
+    assert_eq!(holm.results["multiple_testing"]["method"], "holm");
+    assert_eq!(
+        holm.results["multiple_testing"]["controls"],
+        "family_wise_error_rate"
+    );
+    assert_eq!(holm.results["options"]["correction"], "holm");
+    assert!(holm.results["run_record"]["command"]
+        .as_str()
+        .unwrap()
+        .contains("--correction holm"));
+    assert!(holm.file("report.md").contains("After Holm's adjustment"));
+    let findings = |r: &Run| r.results["findings"].as_array().unwrap().clone();
+    let (fb, fh) = (findings(&bh), findings(&holm));
+    assert_eq!(fb.len(), fh.len());
+    let mut compared = 0;
+    for (b, h) in fb.iter().zip(&fh) {
+        assert_eq!(b["p_value"], h["p_value"], "same raw p-values");
+        if let (Some(qb), Some(qh)) = (b["q_value"].as_f64(), h["q_value"].as_f64()) {
+            assert!(qh >= qb - 1e-15, "Holm {qh} below BH {qb}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 10, "{compared}");
+    // clap's own usage error: exit 2, naming the value and the choices.
+    let o = analyze(&[
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--correction"),
+        OsStr::new("bonferroni"),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: invalid value 'bonferroni'") && err.contains("bh, holm"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ use serde::Serialize;
 
 use crate::announcement::AnnouncementFile;
 use crate::finding::{Finding, TestOutput, Verdict};
-use crate::stats::multiple_testing::benjamini_hochberg;
+use crate::stats::multiple_testing::{benjamini_hochberg, holm};
 use crate::tally::Tally;
 pub use battery::Battery;
 
@@ -80,13 +80,54 @@ pub struct Params {
     pub seed: u64,
     /// Monte Carlo replicates for simulation-calibrated nulls.
     pub replicates: u32,
-    /// False-discovery rate for the verdicts (Benjamini–Hochberg across the dataset's findings).
+    /// Level of the verdicts: the false-discovery rate (Benjamini–Hochberg) or the family-wise
+    /// error rate (Holm) across the dataset's findings.
     pub alpha: f64,
+    /// How p-values are adjusted for the number of findings.
+    pub correction: Correction,
     /// How many levels of the region hierarchy get their own findings (1 = top level only).
     pub region_depth: usize,
     /// Most station draws (stations × replicates) per simulated subject; large elections get
     /// fewer replicates (at least `MIN_REPLICATES`), recorded in each finding. 0 = no limit.
     pub max_station_draws: u64,
+}
+
+/// Multiple-testing adjustment across a dataset's findings (`--correction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    /// Benjamini–Hochberg: controls the expected share of false flags among the flags (FDR).
+    #[value(name = "bh")]
+    BenjaminiHochberg,
+    /// Holm: controls the chance of any false flag (FWER), under any dependence.
+    #[value(name = "holm")]
+    Holm,
+}
+
+impl Correction {
+    /// Adjusted p-values in input order (NaN stays NaN and does not count).
+    pub fn adjust(self, p: &[f64]) -> Vec<f64> {
+        match self {
+            Correction::BenjaminiHochberg => benjamini_hochberg(p),
+            Correction::Holm => holm(p),
+        }
+    }
+
+    /// Name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Correction::BenjaminiHochberg => "Benjamini–Hochberg",
+            Correction::Holm => "Holm",
+        }
+    }
+
+    /// What the level controls, for people.
+    pub fn controls(self) -> &'static str {
+        match self {
+            Correction::BenjaminiHochberg => "false-discovery rate",
+            Correction::Holm => "family-wise error rate",
+        }
+    }
 }
 
 /// Fewest replicates a simulated null uses when `max_station_draws` limits it.
@@ -109,6 +150,7 @@ impl Default for Params {
             seed: 20240728,
             replicates: 1000,
             alpha: 0.05,
+            correction: Correction::BenjaminiHochberg,
             region_depth: 1,
             max_station_draws: 200_000_000,
         }
@@ -150,12 +192,17 @@ pub fn run_battery(
         out.figures.extend(o.figures);
         out.station_flags.extend(o.station_flags);
     }
-    apply_fdr(&mut out.findings, params.alpha);
+    apply_correction(&mut out.findings, params.alpha, params.correction);
     Ok(out)
 }
 
-/// Set `q_value` and the verdict of every finding with a p-value.
+/// Benjamini–Hochberg verdicts (`apply_correction` with the default method).
 pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
+    apply_correction(findings, alpha, Correction::BenjaminiHochberg)
+}
+
+/// Set `q_value` (the adjusted p-value) and the verdict of every finding with a p-value.
+pub fn apply_correction(findings: &mut [Finding], alpha: f64, correction: Correction) {
     let p: Vec<f64> = findings
         .iter()
         .map(|f| match (f.verdict, f.p_value) {
@@ -163,7 +210,7 @@ pub fn apply_fdr(findings: &mut [Finding], alpha: f64) {
             (_, Some(p)) => p,
         })
         .collect();
-    let q = benjamini_hochberg(&p);
+    let q = correction.adjust(&p);
     for (f, q) in findings.iter_mut().zip(q) {
         if q.is_finite() {
             f.q_value = Some(q);

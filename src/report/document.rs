@@ -47,12 +47,14 @@ pub fn build(r: &Report<'_>) -> Document {
     let l = &r.ledger;
     let mt = super::json::multiple_testing(r);
     b.push(Block::Paragraph(format!(
-        "{} {} · results schema {} · seed {} · {} replicates · FDR level {}",
+        "{} {} · results schema {} · seed {} · {} replicates · {} {} at {}",
         TOOL.name,
         TOOL.version,
         super::json::SCHEMA_VERSION,
         r.options.params.seed,
         r.options.params.replicates,
+        r.options.params.correction.label(),
+        r.options.params.correction.controls(),
         r.options.params.alpha
     )));
 
@@ -81,25 +83,14 @@ pub fn build(r: &Report<'_>) -> Document {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    summary.push(format!(
-        "{} findings were tested; {} deviate from their null expectation after Benjamini–Hochberg control of the false-discovery rate at {}; {} findings were not applicable to these data (reasons below each test).",
-        mt.findings_tested, mt.findings_deviating, mt.alpha, mt.findings_not_applicable
-    ));
-    summary.push(format!(
-        "If every null hypothesis were true, the chance of any 'deviates' verdict in this report would be at most {:.0} %; the expected share of false discoveries among the deviations listed is at most {:.0} %.",
-        100.0 * mt.alpha,
-        100.0 * mt.alpha
-    ));
+    summary.extend(super::summary::sentences(&mt));
     b.push(Block::List(summary));
     b.push(Block::Paragraph("How to read this report: a deviation says that a number pattern is unlikely under honest counting as modelled here, by how much, and how often chance alone would produce it. It is not proof of fraud: strategic voting, regional heterogeneity, data entry and rounding conventions also move these statistics. Read the methods paragraph of each test.".into()));
-    let deviating: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.verdict == Verdict::Deviates)
-        .collect();
-    if !deviating.is_empty() {
+    let survivors = super::summary::survivors(r);
+    if !survivors.is_empty() {
         b.push(Block::Heading(3, "What deviates".into()));
-        b.push(findings_table(&deviating));
+        b.push(Block::Paragraph("The findings that survive the adjustment, test by test, largest effect first (effect sizes of different tests have different units).".into()));
+        b.push(findings_table(&survivors));
     }
 
     data_section(r, &mut b);
@@ -115,32 +106,12 @@ pub fn build(r: &Report<'_>) -> Document {
 
     b.push(Block::Heading(2, "Reproduce".into()));
     b.push(Block::Paragraph("Same input files (check the SHA-256 above), options and seed give byte-identical results.json and report.md:".into()));
-    let mut cmd = format!(
-        "analyze --input {} --seed {} --replicates {} --alpha {}",
-        r.options.input, r.options.params.seed, r.options.params.replicates, r.options.params.alpha
-    );
-    if r.options.params.max_station_draws != crate::forensics::Params::default().max_station_draws {
-        cmd.push_str(&format!(
-            " --max-station-draws {}",
-            r.options.params.max_station_draws
-        ));
-    }
-    if r.options.params.region_depth != 1 {
-        cmd.push_str(&format!(
-            " --region-depth {}",
-            r.options.params.region_depth
-        ));
-    }
-    if r.options.tests.len() != crate::forensics::ALL.len() {
-        cmd.push_str(&format!(" --tests {}", r.options.tests.join(",")));
-    }
-    if let Some(m) = &r.options.mapping {
-        cmd.push_str(&format!(" --mapping {m}"));
-    }
-    if let Some(a) = &r.options.announced {
-        cmd.push_str(&format!(" --announced {a}"));
-    }
+    let cmd = super::run_record::command(r.options);
     b.push(Block::Code(cmd));
+    b.push(Block::Paragraph(format!(
+        "Built from git commit {}. To cite the tool, see CITATION.cff in its repository.",
+        super::run_record::GIT_COMMIT.unwrap_or("unknown (not built from a git checkout)")
+    )));
     Document {
         title: format!("Election forensics report: {}", r.dataset),
         blocks: b,
@@ -309,7 +280,7 @@ fn findings_table(findings: &[&Finding]) -> Block {
             "statistic",
             "effect size",
             "p",
-            "q (BH)",
+            "q (adjusted)",
             "verdict",
         ]
         .map(String::from)

@@ -6,12 +6,12 @@
 use serde::Serialize;
 
 use super::{MappingInfo, Report, RunOptions, ToolInfo, TOOL};
-use crate::finding::{Finding, Verdict};
+use crate::finding::Finding;
 use crate::tally::ledger::{ExclusionCount, FlagCount, InputFile};
 use crate::tally::{Derivation, Totals};
 
 /// Version of the results.json layout (semantic versioning).
-pub const SCHEMA_VERSION: &str = "2.0.0";
+pub const SCHEMA_VERSION: &str = "2.1.0";
 
 #[derive(Serialize)]
 struct Results<'a> {
@@ -26,6 +26,7 @@ struct Results<'a> {
     ledger: LedgerJson,
     totals: &'a Totals,
     multiple_testing: MultipleTesting,
+    run_record: super::run_record::RunRecord,
     notes: &'a [String],
     findings: &'a [Finding],
 }
@@ -39,33 +40,12 @@ struct LedgerJson {
     flags: Vec<FlagCount>,
 }
 
-#[derive(Serialize)]
-pub struct MultipleTesting {
-    pub method: &'static str,
-    pub scope: &'static str,
-    pub alpha: f64,
-    pub findings_tested: usize,
-    pub findings_deviating: usize,
-    pub findings_not_applicable: usize,
-    /// Findings with numbers and a chart but no hypothesis test.
-    pub findings_descriptive: usize,
-}
+pub use super::summary::MultipleTesting;
 
+/// The multiple-testing numbers of a report.
 pub fn multiple_testing(report: &Report<'_>) -> MultipleTesting {
-    let count = |v: Verdict| report.findings.iter().filter(|f| f.verdict == v).count();
-    MultipleTesting {
-        method: "benjamini_hochberg",
-        scope: "all findings of this dataset that have a p-value",
-        alpha: report.options.params.alpha,
-        findings_tested: report
-            .findings
-            .iter()
-            .filter(|f| f.q_value.is_some())
-            .count(),
-        findings_deviating: count(Verdict::Deviates),
-        findings_not_applicable: count(Verdict::NotApplicable),
-        findings_descriptive: count(Verdict::Descriptive),
-    }
+    let p = &report.options.params;
+    super::summary::multiple_testing(&report.findings, p.alpha, p.correction)
 }
 
 /// Render results.json (pretty-printed, trailing newline).
@@ -88,6 +68,7 @@ pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
         },
         totals: &report.totals,
         multiple_testing: multiple_testing(report),
+        run_record: super::run_record::build(report)?,
         notes: &report.notes,
         findings: &report.findings,
     };

@@ -12,6 +12,8 @@ pub mod html;
 pub mod index;
 pub mod json;
 pub mod markdown;
+pub mod run_record;
+pub mod summary;
 
 use std::path::{Path, PathBuf};
 
