@@ -69,6 +69,24 @@ pub struct AnalyzeArgs {
     /// Region levels that get their own findings (1 = top level).
     #[arg(long, default_value_t = 1)]
     pub region_depth: usize,
+    /// Power by fraud injection: rerun the battery on resampled copies of each dataset, untouched
+    /// and with known manipulations at several strengths, and report each test's detection rate.
+    #[arg(long)]
+    pub calibrate: bool,
+    /// Copies per manipulation strength (and for the baseline) with --calibrate.
+    #[arg(long, default_value_t = crate::calibrate::CalibrationSpec::default().replicates)]
+    pub calibration_replicates: u32,
+    /// Shares of stations manipulated with --calibrate, comma-separated, each in (0, 1].
+    #[arg(long, value_delimiter = ',', default_values_t = crate::calibrate::CalibrationSpec::default().strengths)]
+    pub calibration_strengths: Vec<f64>,
+    /// Monte Carlo replicates of each test's null inside a calibration copy.
+    #[arg(long, default_value_t = crate::calibrate::CalibrationSpec::default().inner_replicates)]
+    pub calibration_inner_replicates: u32,
+    /// Manipulations to inject with --calibrate (default all): ballot_stuffing, extreme_stuffing,
+    /// vote_switching,
+    /// fabricated_digits, rounded_counts, percentages_first.
+    #[arg(long, value_delimiter = ',')]
+    pub calibration_manipulations: Option<Vec<String>>,
     /// Print load/test/write timings to stderr.
     #[arg(long)]
     pub timings: bool,

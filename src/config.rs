@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
+use crate::calibrate::{CalibrationSpec, Manipulation};
 use crate::forensics::Params;
 
 #[derive(Debug, Clone)]
@@ -15,6 +16,8 @@ pub struct Config {
     pub announced: Option<PathBuf>,
     pub tests: Option<Vec<String>>,
     pub params: Params,
+    /// `--calibrate` and its settings.
+    pub calibration: Option<CalibrationSpec>,
     /// Print load/test/write timings to stderr (for benchmarks; never in outputs).
     pub timings: bool,
     pub quiet: bool,
@@ -42,6 +45,11 @@ impl Config {
                 bail!("--output {} is the input folder; choose another output folder (inputs are never modified)", a.output.display());
             }
         }
+        let calibration = if a.calibrate {
+            Some(calibration_spec(a)?)
+        } else {
+            None
+        };
         Ok(Config {
             input,
             output: a.output.clone(),
@@ -56,8 +64,63 @@ impl Config {
                 region_depth: a.region_depth,
                 max_station_draws: a.max_station_draws,
             },
+            calibration,
             timings: a.timings,
             quiet: a.quiet,
         })
     }
+}
+
+fn calibration_spec(a: &crate::cli::AnalyzeArgs) -> anyhow::Result<CalibrationSpec> {
+    if !(2..=100_000).contains(&a.calibration_replicates) {
+        bail!(
+            "--calibration-replicates must be between 2 and 100000 (got {})",
+            a.calibration_replicates
+        );
+    }
+    if a.calibration_inner_replicates < 20 {
+        bail!(
+            "--calibration-inner-replicates must be at least 20 (got {})",
+            a.calibration_inner_replicates
+        );
+    }
+    if a.calibration_strengths.is_empty() {
+        bail!("--calibration-strengths needs at least one share of stations, e.g. 0.01,0.05,0.2");
+    }
+    if let Some(s) = a
+        .calibration_strengths
+        .iter()
+        .find(|s| !(**s > 0.0 && **s <= 1.0))
+    {
+        bail!(
+            "--calibration-strengths: {s} is not a share of stations in (0, 1]; e.g. 0.05 for 5 %"
+        );
+    }
+    let mut strengths = a.calibration_strengths.clone();
+    strengths.sort_by(f64::total_cmp);
+    strengths.dedup();
+    let manipulations = match &a.calibration_manipulations {
+        None => Manipulation::ALL.to_vec(),
+        Some(ids) => ids
+            .iter()
+            .map(|id| {
+                Manipulation::parse(id).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--calibration-manipulations: unknown manipulation {id:?}; known: {}",
+                        Manipulation::ALL
+                            .iter()
+                            .map(|m| m.id())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            })
+            .collect::<anyhow::Result<_>>()?,
+    };
+    Ok(CalibrationSpec {
+        replicates: a.calibration_replicates,
+        strengths,
+        inner_replicates: a.calibration_inner_replicates,
+        manipulations,
+    })
 }

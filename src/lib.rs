@@ -5,6 +5,7 @@
 //! `report` (PNG, results.json, report.md, report.html, CSV, Parquet).
 
 pub mod announcement;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod figure;

@@ -41,6 +41,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         announced: config.announced.as_ref().map(|m| m.display().to_string()),
         tests: tests.iter().map(|t| t.id).collect(),
         params: config.params.clone(),
+        calibration: config.calibration.clone(),
     };
     let progress = if std::io::stderr().is_terminal() && !config.quiet {
         indicatif::ProgressBar::new(found.datasets.len() as u64 * 4)
@@ -153,6 +154,27 @@ fn analyse_dataset(
         &config.params,
         announced.map(|(_, f)| f),
     )?;
+    let mut figures = output.figures;
+    let calibration = match &config.calibration {
+        None => None,
+        Some(spec) => {
+            progress.set_message(format!("{}: calibrating", source.name));
+            let base = progress.message();
+            let c = crate::calibrate::calibrate(
+                &built.tally,
+                tests,
+                &config.params,
+                spec,
+                &|done, total| progress.set_message(format!("{base} {done}/{total} copies")),
+            )?;
+            let stem = crate::figure::file_stem(&["calibration", "detection"]);
+            figures.push(crate::figure::Figure {
+                file_stem: stem.clone(),
+                spec: crate::calibrate::figure(&c, &source.name),
+            });
+            Some((c, stem))
+        }
+    };
     let tested = timer.elapsed();
     progress.inc(1);
     progress.set_message(format!("{}: writing", source.name));
@@ -170,9 +192,10 @@ fn analyse_dataset(
         ledger: built.ledger,
         notes,
         findings: output.findings,
-        figures: output.figures,
+        figures,
         station_flags: output.station_flags,
         tally: built.tally,
+        calibration,
     };
     let folder = report::write_dataset(&report, &config.output)?;
     progress.inc(1);

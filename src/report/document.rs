@@ -93,6 +93,17 @@ pub fn build(r: &Report<'_>) -> Document {
         b.push(findings_table(&survivors));
     }
 
+    if let Some((c, stem)) = &r.calibration {
+        let fig = r.figures.iter().find(|f| &f.file_stem == stem);
+        super::calibration::section(
+            c,
+            fig.map(|f| format!("figures/{}.png", f.file_stem))
+                .as_deref(),
+            fig.map(|f| f.spec.caption()).unwrap_or(""),
+            &mut b,
+        );
+    }
+
     data_section(r, &mut b);
 
     b.push(Block::Heading(2, "Findings".into()));

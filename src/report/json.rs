@@ -28,6 +28,8 @@ struct Results<'a> {
     multiple_testing: MultipleTesting,
     run_record: super::run_record::RunRecord,
     notes: &'a [String],
+    /// Power by fraud injection (`--calibrate`), or null.
+    calibration: Option<&'a crate::calibrate::Calibration>,
     findings: &'a [Finding],
 }
 
@@ -70,6 +72,7 @@ pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
         multiple_testing: multiple_testing(report),
         run_record: super::run_record::build(report)?,
         notes: &report.notes,
+        calibration: report.calibration.as_ref().map(|(c, _)| c),
         findings: &report.findings,
     };
     Ok(serde_json::to_string_pretty(&results)? + "\n")

@@ -6,6 +6,7 @@
 //! flagged_stations.csv) and renames it into place, so a crash or Ctrl-C never leaves a
 //! half-written dataset folder. Only this module and `plot/` write files.
 
+pub mod calibration;
 pub mod csv;
 pub mod document;
 pub mod html;
@@ -50,6 +51,8 @@ pub struct RunOptions {
     pub tests: Vec<&'static str>,
     #[serde(flatten)]
     pub params: Params,
+    /// `--calibrate` settings, or null.
+    pub calibration: Option<crate::calibrate::CalibrationSpec>,
 }
 
 /// Where the mapping came from.
@@ -77,6 +80,8 @@ pub struct Report<'a> {
     /// Stations singled out by forensic tests (e.g. `extreme_stations`).
     pub station_flags: Vec<crate::finding::StationFlag>,
     pub tally: Tally,
+    /// Power by fraud injection (`--calibrate`), with its figure's file stem.
+    pub calibration: Option<(crate::calibrate::Calibration, String)>,
 }
 
 /// p-value for people: 3 decimals, or scientific below 0.001.
@@ -179,6 +184,9 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
         dir.join("flagged_stations.csv"),
         csv::flagged_stations(report)?,
     )?;
+    if let Some((c, _)) = &report.calibration {
+        std::fs::write(dir.join("calibration.csv"), calibration::csv(c)?)?;
+    }
     let mut frame = report
         .tally
         .to_frame()

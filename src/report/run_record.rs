@@ -89,6 +89,27 @@ pub fn command(o: &RunOptions) -> String {
     if o.tests.len() != ALL.len() {
         cmd.push_str(&format!(" --tests {}", o.tests.join(",")));
     }
+    if let Some(c) = &o.calibration {
+        let d = crate::calibrate::CalibrationSpec::default();
+        cmd.push_str(" --calibrate");
+        if c.replicates != d.replicates {
+            cmd.push_str(&format!(" --calibration-replicates {}", c.replicates));
+        }
+        if c.strengths != d.strengths {
+            let s: Vec<String> = c.strengths.iter().map(|s| s.to_string()).collect();
+            cmd.push_str(&format!(" --calibration-strengths {}", s.join(",")));
+        }
+        if c.inner_replicates != d.inner_replicates {
+            cmd.push_str(&format!(
+                " --calibration-inner-replicates {}",
+                c.inner_replicates
+            ));
+        }
+        if c.manipulations != d.manipulations {
+            let m: Vec<&str> = c.manipulations.iter().map(|m| m.id()).collect();
+            cmd.push_str(&format!(" --calibration-manipulations {}", m.join(",")));
+        }
+    }
     if let Some(m) = &o.mapping {
         cmd.push_str(&format!(" --mapping {m}"));
     }
@@ -109,6 +130,7 @@ mod tests {
             announced: Some("b.toml".into()),
             tests: vec!["last_digit"],
             params,
+            calibration: None,
         }
     }
 

@@ -1,0 +1,168 @@
+//! The calibration (`--calibrate`) in the report: the "Power on these data" section and
+//! `calibration.csv` (one row per test, manipulation and strength, the baseline as strength 0).
+
+use super::document::Block;
+use crate::calibrate::{Calibration, Rate, TestPower};
+
+/// Smallest detection rate called "detected reliably" in the section's sentences.
+const RELIABLE: f64 = 0.8;
+
+fn pct(x: f64) -> String {
+    let v = 100.0 * x;
+    if v == v.round() {
+        format!("{v:.0} %")
+    } else {
+        format!("{v:.1} %")
+    }
+}
+
+fn rate_text(r: &Rate) -> String {
+    format!("{:.2}", r.rate)
+}
+
+/// For one manipulation: the weakest strength some test detects in ≥ 80 % of copies, and the
+/// test that detects it best there.
+fn weakest_reliable(c: &Calibration, m: usize) -> Option<(f64, &TestPower)> {
+    c.spec.strengths.iter().enumerate().find_map(|(k, &s)| {
+        c.tests
+            .iter()
+            .filter(|t| t.test_id != "any_test")
+            .filter(|t| t.detection[m][k].rate >= RELIABLE)
+            .max_by(|a, b| a.detection[m][k].rate.total_cmp(&b.detection[m][k].rate))
+            .map(|t| (s, t))
+    })
+}
+
+pub fn section(c: &Calibration, figure: Option<&str>, caption: &str, b: &mut Vec<Block>) {
+    let spec = &c.spec;
+    b.push(Block::Heading(
+        2,
+        "Power on these data (fraud injection)".into(),
+    ));
+    b.push(Block::Paragraph(format!(
+        "What could the battery have seen in this election? The election was copied {} times per setting with every station's counts redrawn at its own rates (the baseline: turnout, vote shares and geography kept, digits left to chance), and known manipulations were injected into a share of stations of each copy ({}). Each copy went through the tests with {} Monte Carlo replicates each and the same multiple-testing adjustment; a test 'flags' a copy when any of its findings deviates. Rates are shares of copies flagged (95 % Wilson intervals in calibration.csv and results.json).",
+        spec.replicates,
+        spec.strengths.iter().map(|&s| pct(s)).collect::<Vec<_>>().join(", "),
+        spec.inner_replicates
+    )));
+    let mut lines = Vec::new();
+    for (m, man) in spec.manipulations.iter().enumerate() {
+        let what = c.manipulation_descriptions[m];
+        lines.push(match weakest_reliable(c, m) {
+            Some((s, t)) => {
+                let k = spec.strengths.iter().position(|&x| x == s).unwrap_or(0);
+                let r = t.detection[m][k];
+                format!(
+                    "{} ({what}) in {} of stations is detected with probability {:.2} [{:.2}, {:.2}] by {} (baseline flag rate {:.2}).",
+                    man.id().replace('_', " "),
+                    pct(s),
+                    r.rate,
+                    r.ci95.0,
+                    r.ci95.1,
+                    t.test_id,
+                    t.baseline.rate
+                )
+            }
+            None => format!(
+                "{} ({what}): no test detects it in {:.0} % of copies even at {} of stations; these data could hide it from this battery.",
+                man.id().replace('_', " "),
+                100.0 * RELIABLE,
+                pct(spec.strengths.iter().cloned().fold(0.0, f64::max))
+            ),
+        });
+    }
+    if let Some(any) = c.tests.iter().find(|t| t.test_id == "any_test") {
+        lines.push(format!(
+            "Without any manipulation, {} of {} resampled copies had at least one deviating finding (rate {:.2}, 95 % interval [{:.2}, {:.2}]): the battery's false-positive rate on data like these, if they are clean.",
+            any.baseline.flagged, any.baseline.copies, any.baseline.rate, any.baseline.ci95.0, any.baseline.ci95.1
+        ));
+    }
+    b.push(Block::List(lines));
+    let mut header = vec!["test".to_string(), "baseline".to_string()];
+    header.extend(spec.manipulations.iter().map(|m| {
+        format!(
+            "{} at {}",
+            m.id().replace('_', " "),
+            spec.strengths
+                .iter()
+                .map(|&s| pct(s))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        )
+    }));
+    let rows = c
+        .tests
+        .iter()
+        .map(|t| {
+            let mut row = vec![t.test_id.replace('_', " "), rate_text(&t.baseline)];
+            row.extend(
+                t.detection
+                    .iter()
+                    .map(|d| d.iter().map(rate_text).collect::<Vec<_>>().join(" / ")),
+            );
+            row
+        })
+        .collect();
+    b.push(Block::Table { header, rows });
+    if let Some(path) = figure {
+        b.push(Block::Figure {
+            path: path.to_string(),
+            caption: caption.to_string(),
+        });
+    }
+    if !c.skipped.is_empty() {
+        b.push(Block::Paragraph(format!(
+            "Not calibrated: {}.",
+            c.skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.test_id, s.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+}
+
+/// `calibration.csv`: test, manipulation ("none" for the baseline), strength, copies, flagged,
+/// rate, Wilson interval, mean stations changed.
+pub fn csv(c: &Calibration) -> anyhow::Result<Vec<u8>> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "test",
+        "manipulation",
+        "strength",
+        "copies",
+        "flagged",
+        "rate",
+        "ci95_low",
+        "ci95_high",
+        "mean_stations_changed",
+    ])?;
+    let row = |t: &str, m: &str, s: f64, r: &Rate, changed: f64| {
+        vec![
+            t.to_string(),
+            m.to_string(),
+            s.to_string(),
+            r.copies.to_string(),
+            r.flagged.to_string(),
+            r.rate.to_string(),
+            r.ci95.0.to_string(),
+            r.ci95.1.to_string(),
+            changed.to_string(),
+        ]
+    };
+    for t in &c.tests {
+        w.write_record(row(&t.test_id, "none", 0.0, &t.baseline, 0.0))?;
+        for (m, man) in c.spec.manipulations.iter().enumerate() {
+            for (k, &s) in c.spec.strengths.iter().enumerate() {
+                w.write_record(row(
+                    &t.test_id,
+                    man.id(),
+                    s,
+                    &t.detection[m][k],
+                    c.mean_stations_changed[m][k],
+                ))?;
+            }
+        }
+    }
+    Ok(w.into_inner()?)
+}
