@@ -675,6 +675,97 @@ fn holm_correction_is_recorded_and_never_less_strict_than_bh() {
     );
 }
 
+/// `--calibrate` adds the power section, calibration.csv, the chart and results.json's
+/// `calibration`; its options are checked with one-line errors.
+#[test]
+fn calibrate_reports_detection_rates() {
+    let dir = TempDir::new().unwrap();
+    let rows = generated_rows(&["North", "South", "East"], 120, 42);
+    let input = write_dataset(
+        dir.path(),
+        "gen.csv",
+        generated_csv(&TINY_HEADER, &rows).as_bytes(),
+        &tiny_mapping_text(),
+    );
+    let run = run_ok(
+        &input,
+        &[
+            "--tests",
+            "zero_five_endings,last_digit,fingerprint",
+            "--calibrate",
+            "--calibration-replicates",
+            "3",
+            "--calibration-strengths",
+            "0.5,1",
+            "--calibration-inner-replicates",
+            "20",
+            "--calibration-manipulations",
+            "rounded_counts,vote_switching",
+        ],
+    );
+    let c = &run.results["calibration"];
+    assert_eq!(c["spec"]["replicates"], 3);
+    assert_eq!(
+        c["spec"]["manipulations"],
+        json!(["rounded_counts", "vote_switching"])
+    );
+    assert_eq!(c["skipped"][0]["test_id"], "fingerprint");
+    let ids: Vec<&str> = c["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["test_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["zero_five_endings", "last_digit", "any_test"]);
+    // Every count a multiple of 5 in all stations: the 0/5 test flags every copy.
+    assert_eq!(c["tests"][0]["detection"][0][1]["flagged"], 3);
+    let csv = run.file("calibration.csv");
+    // Header + 3 tests × (baseline + 2 manipulations × 2 strengths).
+    assert_eq!(csv.lines().count(), 1 + 3 * 5, "{csv}");
+    assert!(csv.starts_with("test,manipulation,strength,copies,flagged,rate,ci95_low,ci95_high,mean_stations_changed\nzero_five_endings,none,0,3,"), "{csv}");
+    let md = run.file("report.md");
+    assert!(
+        md.contains("## Power on these data (fraud injection)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("rounded counts (every candidate count rounded to a multiple of 5) in"),
+        "{md}"
+    );
+    assert!(run.dir().join("figures").read_dir().unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("calibration__detection")));
+    assert!(run.results["run_record"]["command"]
+        .as_str()
+        .unwrap()
+        .contains("--calibrate --calibration-replicates 3 --calibration-strengths 0.5,1 --calibration-inner-replicates 20 --calibration-manipulations rounded_counts,vote_switching"));
+
+    for (opt, value, says) in [
+        (
+            "--calibration-strengths",
+            "1.5",
+            "not a share of stations in (0, 1]",
+        ),
+        (
+            "--calibration-manipulations",
+            "stuffing",
+            "unknown manipulation \"stuffing\"",
+        ),
+        ("--calibration-replicates", "1", "between 2 and 100000"),
+    ] {
+        let err = run_err(&[
+            OsStr::new("--input"),
+            input.as_os_str(),
+            OsStr::new("--calibrate"),
+            OsStr::new(opt),
+            OsStr::new(value),
+        ]);
+        assert!(err.contains(says), "{err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ledger: every row analysed or excluded with a reason
 // ---------------------------------------------------------------------------------------------

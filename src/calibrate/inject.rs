@@ -18,10 +18,11 @@
 //!     Scacco 2012, Political Analysis 20(2):211; `simulate::fraud::fabricate_count`), the sheet
 //!     kept consistent.
 //!   - `RoundedCounts`: every candidate count rounded to the nearest multiple of 5 (a tired clerk).
-//!   - `PercentagesFirst`: the leader's count set to round(valid × p / 100) with p its share
-//!     rounded to a whole percent, valid and ballots adjusted by the change (Kobak, Shpilkin &
-//!     Pshenichnikov 2016, Ann. Appl. Stat. 10(1):54: results written down from target
-//!     percentages).
+//!   - `PercentagesFirst`: the leader's count set to round(ballots × p / 100) with p its share of
+//!     ballots cast rounded to a whole percent, the difference taken from (or given to) the
+//!     runner-up so that the sheet still adds up (Kobak, Shpilkin & Pshenichnikov 2016, Ann. Appl.
+//!     Stat. 10(1):54: results written down from target percentages; their test reads the
+//!     leader's share of ballots cast, as `integer_percentages` does).
 //!
 //! Stations without registered voters or ballots are left as they are; a manipulation never
 //! makes ballots exceed registered voters where the baseline does not (stuffing fills at most the
@@ -84,7 +85,7 @@ impl Manipulation {
             Manipulation::VoteSwitching => "20 % of the runner-up's votes given to the leader",
             Manipulation::FabricatedDigits => "every candidate count rewritten with people's digit habits (±3 %, favourite last digits)",
             Manipulation::RoundedCounts => "every candidate count rounded to a multiple of 5",
-            Manipulation::PercentagesFirst => "the leader's count set to a whole percentage of the valid votes",
+            Manipulation::PercentagesFirst => "the leader's count set to a whole percentage of the ballots cast, the runner-up paying the difference",
         }
     }
 
@@ -276,15 +277,17 @@ pub fn inject<R: Rng + ?Sized>(t: &mut Tally, m: Manipulation, s: f64, rng: &mut
                 added_ballots = counts.iter().map(|&c| i64::from(c)).sum::<i64>() - honest as i64;
             }
             Manipulation::PercentagesFirst => {
-                let valid = t.valid[i];
-                if valid == 0 {
+                let Some(ru) = runner_up else { continue };
+                if ballots == 0 {
                     continue;
                 }
-                let pct = (100.0 * f64::from(counts[0]) / valid as f64).round();
-                let target = (valid as f64 * pct / 100.0).round() as i64;
-                let delta = (target - i64::from(counts[0])).min(room.min(i64::MAX as u64) as i64);
-                counts[0] = (i64::from(counts[0]) + delta).max(0) as u32;
-                added_ballots = delta;
+                let pos = order.iter().position(|&j| j == ru).unwrap_or(0);
+                let pct = (100.0 * f64::from(counts[0]) / ballots as f64).round();
+                let target = (ballots as f64 * pct / 100.0).round() as i64;
+                // The runner-up pays for a rise and receives a fall.
+                let delta = (target - i64::from(counts[0])).min(i64::from(counts[pos]));
+                counts[0] = (i64::from(counts[0]) + delta) as u32;
+                counts[pos] = (i64::from(counts[pos]) - delta) as u32;
             }
         }
         for (&j, &c) in order.iter().zip(&counts) {
@@ -397,7 +400,7 @@ mod tests {
                     assert_eq!(changed, 0);
                 }
                 Manipulation::PercentagesFirst => {
-                    // 330/590 = 55.93 % → 56 % of 590 = 330.4 → 330: already whole.
+                    // 330 of 600 ballots = 55 %: already whole.
                     assert_eq!(changed, 0);
                 }
             }
@@ -437,12 +440,10 @@ mod tests {
         );
         consistent(&t);
         assert_eq!(changed, 50);
-        // 333 of 590 = 56.44 % → 56 % of 590 = 330.4 → 330, valid 587.
-        assert_eq!(
-            t.candidates[1].votes.iter().filter(|&&v| v == 330).count(),
-            50
-        );
-        assert_eq!(t.valid.iter().filter(|&&v| v == 587).count(), 50);
+        // 333 of 600 ballots = 55.5 % → 56 % of 600 = 336; the runner-up gives 3 (197 → 194).
+        let count = |j: usize, v: u64| t.candidates[j].votes.iter().filter(|&&x| x == v).count();
+        assert_eq!((count(1, 336), count(0, 194)), (50, 50));
+        assert_eq!(t.valid, vec![590; 200]);
     }
 
     #[test]
