@@ -28,6 +28,24 @@ pub enum Command {
     Simulate(Box<crate::simulate::SimulateArgs>),
     /// List the forensic tests of the battery.
     ListTests,
+    /// Write a case-study document (Markdown + its charts) from one dataset's run folder.
+    CaseStudy(CaseStudyArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CaseStudyArgs {
+    /// A dataset folder written by `analyze --input ...` (holding results.json and figures/).
+    #[arg(long)]
+    pub run: PathBuf,
+    /// The Markdown file to write; its charts go to `<name>-figures/` beside it.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Document title (default "Case study: <dataset>").
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A plain-text file of context paragraphs (blank-line separated) placed under the title.
+    #[arg(long)]
+    pub intro: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -99,6 +117,16 @@ pub struct AnalyzeArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Simulate(args)) => crate::simulate::run(&args),
+        Some(Command::CaseStudy(a)) => {
+            let path = crate::report::case_study::run(
+                &a.run,
+                &a.output,
+                a.title.as_deref(),
+                a.intro.as_deref(),
+            )?;
+            eprintln!("case study: {}", path.display());
+            Ok(())
+        }
         Some(Command::ListTests) => {
             for t in crate::forensics::ALL {
                 println!("{:<24} {}", t.id, t.title);

@@ -7,6 +7,7 @@
 //! half-written dataset folder. Only this module and `plot/` write files.
 
 pub mod calibration;
+pub mod case_study;
 pub mod csv;
 pub mod document;
 pub mod html;
