@@ -12,6 +12,7 @@ DIGIT_TESTS = {"benford_second_digit", "second_digit_mean", "last_digit", "last_
                "last_two_digits", "zero_five_endings", "digit_pairs", "benford_first_digit"}
 FABRICATED_REGION = "Costa Norte"
 survivors = collections.Counter()
+others = collections.Counter()
 for results in sorted(root.glob("*/*/results.json")):
     run = json.loads(results.read_text())
     kind = run["dataset"]
@@ -25,6 +26,10 @@ for results in sorted(root.glob("*/*/results.json")):
     survivors[(kind, "true")] += len(true)
     if deviating and len(true) == len(deviating):
         datasets[(kind, "only_true")] += 1
+    for f in deviating:
+        if f not in true:
+            where = "national" if f["region"] is None else ("Costa Norte" if f["region"][0] == FABRICATED_REGION else "other region")
+            others[(kind, f["test_id"], f["subject"] == "registered voters", where)] += 1
     survivors[(kind, "tested")] += sum(f["q_value"] is not None for f in run["findings"])
     for f in run["findings"]:
         if f["p_value"] is None:
@@ -46,3 +51,5 @@ for kind in sorted({k for k, _ in datasets}):
         print(f"tampered: {survivors[(kind, 'true')]} of {survivors[(kind, 'all')]} surviving findings are digit tests "
               f"nationally or in {FABRICATED_REGION}; {datasets[(kind, 'only_true')]} of {datasets[(kind, 'any_deviates')]} "
               f"flagged datasets flag nothing else")
+for (kind, test, registered, where), n in sorted(others.items()):
+    print(f"{kind}: other survivor {test} ({'registered voters' if registered else 'candidate'}, {where}): {n}")

@@ -16,6 +16,9 @@
 //!    stations (`inject::Manipulation`), for each strength s. The share of copies in which a test
 //!    flags is its **detection rate** at s.
 //!
+//! Registered voters are not resampled (they are the roll, not a count), so the digit findings on
+//! them are identical in every copy and are not counted as flags.
+//!
 //! Rates come with Wilson 95 % intervals (Wilson 1927). Every copy has its own ChaCha8 stream
 //! seeded from (seed, manipulation, strength, replicate), and the battery inside gets a seed
 //! derived the same way, so results do not depend on the number of threads. Tests that only
@@ -157,12 +160,18 @@ fn run_copy(
         ..params.clone()
     };
     let out = run_battery(tests, &copy, &p, None)?;
+    // Registered voters are the same in every copy (no manipulation touches the roll): their
+    // digit findings say nothing about the copy and do not count as flags.
+    let about_the_roll = |subject: &str| {
+        subject.starts_with("registered voters")
+            && !tally.candidates.iter().any(|c| c.name == subject)
+    };
     let flagged: Vec<bool> = tests
         .iter()
         .map(|t| {
-            out.findings
-                .iter()
-                .any(|f| f.test_id == t.id && f.verdict == Verdict::Deviates)
+            out.findings.iter().any(|f| {
+                f.test_id == t.id && f.verdict == Verdict::Deviates && !about_the_roll(&f.subject)
+            })
         })
         .collect();
     Ok(CopyResult {
