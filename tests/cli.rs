@@ -438,7 +438,7 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "2.0.0");
+    assert_eq!(r["schema_version"], "2.1.0");
     assert_eq!(r["tool"]["name"], "election-forensics");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["dataset"], "tiny");
