@@ -156,10 +156,13 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         headline,
         figure: None,
         details: {
+            let (simulated, band_low, band_high) = GroupNull::band(&g.band_first);
             let mut d = r.details("Benford's first-digit law");
             d.extend(details([
                 ("n_all_counts", json!(g.observed.n_all())),
-                ("simulated_share", json!(GroupNull::band(&g.band_first).0)),
+                ("simulated_share", json!(simulated)),
+                ("simulated_band_low", json!(band_low)),
+                ("simulated_band_high", json!(band_high)),
                 ("q05_positive", json!(g.q05_positive)),
                 ("q95_positive", json!(g.q95_positive)),
                 ("span_orders_of_magnitude", json!(span)),

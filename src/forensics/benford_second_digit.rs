@@ -103,7 +103,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
     let r = analyse(&g.observed.second_ge10.map(u64::from));
     let cal = g.calibrated(Stat::SecondChi2);
     let share = r.observed_share();
-    let (simulated, _, _) = GroupNull::band(&g.band_second);
+    let (simulated, band_low, band_high) = GroupNull::band(&g.band_second);
     let worst = (0..10)
         .max_by(|&a, &b| r.z[a].total_cmp(&r.z[b]))
         .unwrap_or(0);
@@ -147,6 +147,8 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
                 ("min_count", json!(MIN_COUNT)),
                 ("n_all_counts", json!(g.observed.n_all())),
                 ("simulated_share", json!(simulated)),
+                ("simulated_band_low", json!(band_low)),
+                ("simulated_band_high", json!(band_high)),
                 ("p_value_empirical", json!(cal.p_empirical)),
                 ("simulated_mean", json!(cal.sim_mean)),
                 ("simulated_sd", json!(cal.sim_sd)),
@@ -332,8 +334,24 @@ mod tests {
         let big = find("Big");
         assert_eq!(big.verdict, Verdict::Consistent, "{}", big.headline);
         assert!(big.figure.is_some());
+        // The chart's band is in the JSON: mean inside, a real width, the invented digits outside.
+        let arr = |f: &Finding, k: &str| -> Vec<f64> {
+            serde_json::from_value(f.details[k].clone()).unwrap()
+        };
+        let (lo, sim, hi) = (
+            arr(big, "simulated_band_low"),
+            arr(big, "simulated_share"),
+            arr(big, "simulated_band_high"),
+        );
+        assert!((0..10).all(|d| lo[d] <= sim[d] && sim[d] <= hi[d] && hi[d] - lo[d] > 1e-3));
         let fake = find("Fake");
         assert_eq!(fake.verdict, Verdict::Deviates, "{}", fake.headline);
+        let (obs, lo, hi) = (
+            arr(fake, "observed_share"),
+            arr(fake, "simulated_band_low"),
+            arr(fake, "simulated_band_high"),
+        );
+        assert!((0..10).any(|d| obs[d] < lo[d] || obs[d] > hi[d]));
         assert!(fake.p_value.unwrap() < 1e-6);
         let tiny = find("Tiny");
         assert_eq!(tiny.verdict, Verdict::NotApplicable);

@@ -148,6 +148,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
     let r = analyse(&g.observed, &g.smooth_last);
     let cal = g.calibrated(Stat::LastChi2);
     let share = r.observed_share();
+    let (simulated, band_low, band_high) = GroupNull::band(&g.band_last);
     let worst = (0..10)
         .max_by(|&a, &b| {
             (share[a] - r.expected[a])
@@ -197,6 +198,9 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
                     "smooth-count null, Gaussian kernel sigma = {SMOOTH_SIGMA} votes"
                 )),
             ),
+            ("simulated_share", json!(simulated)),
+            ("simulated_band_low", json!(band_low)),
+            ("simulated_band_high", json!(band_high)),
             ("df", json!(r.df)),
             ("p_value_asymptotic", json!(r.p_value)),
             ("p_value_empirical", json!(cal.p_empirical)),
