@@ -267,24 +267,44 @@ pub fn calibrate(
     })
 }
 
-/// Detection rate against strength, one panel per manipulation, one curve per test that detects
-/// anything (the baseline rate drawn at strength 0).
+/// Most tests drawn in the chart (the renderer has 8 series colours; "any test" takes one).
+const MAX_CURVES: usize = 7;
+
+/// Detection rate against strength, one panel per manipulation; the same curves in every panel
+/// (so a test keeps its colour): "any test" and the `MAX_CURVES` tests with the highest detection
+/// rate above their baseline anywhere (ties in registry order). The baseline is drawn at 0.
 pub fn figure(c: &Calibration, dataset: &str) -> FigureSpec {
     let max_s = c.spec.strengths.iter().cloned().fold(0.0, f64::max);
+    let gain = |t: &TestPower| {
+        t.detection
+            .iter()
+            .flatten()
+            .map(|r| r.rate - t.baseline.rate)
+            .fold(0.0, f64::max)
+    };
+    let mut ranked: Vec<(usize, &TestPower)> = c
+        .tests
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.test_id != "any_test" && gain(t) > 0.0)
+        .collect();
+    ranked.sort_by(|a, b| gain(b.1).total_cmp(&gain(a.1)).then(a.0.cmp(&b.0)));
+    ranked.truncate(MAX_CURVES);
+    ranked.sort_by_key(|(i, _)| *i);
+    let drawn: Vec<&TestPower> = ranked
+        .into_iter()
+        .map(|(_, t)| t)
+        .chain(c.tests.iter().filter(|t| t.test_id == "any_test"))
+        .collect();
+    let left_out = c.tests.len() - drawn.len();
     let panels = c
         .spec
         .manipulations
         .iter()
         .enumerate()
         .map(|(m, man)| {
-            let series = c
-                .tests
+            let series = drawn
                 .iter()
-                .filter(|t| {
-                    t.test_id == "any_test"
-                        || t.baseline.flagged > 0
-                        || t.detection[m].iter().any(|r| r.flagged > 0)
-                })
                 .map(|t| LineSeries {
                     name: t.test_id.replace('_', " "),
                     points: std::iter::once((0.0, 100.0 * t.baseline.rate))
@@ -317,7 +337,14 @@ pub fn figure(c: &Calibration, dataset: &str) -> FigureSpec {
             "{dataset}: detection rate by manipulation ({} copies per point)",
             c.spec.replicates
         ),
-        caption: "Share of resampled copies of this election in which each test flags anything after the multiple-testing adjustment, against the share of stations manipulated; the point at 0 is the baseline (no manipulation: the false-positive rate on clean data). Dashed: any test of the battery. Tests that never flag are left out of a panel.".into(),
+        caption: format!(
+            "Share of resampled copies of this election in which each test flags anything after the multiple-testing adjustment, against the share of stations manipulated; the point at 0 is the baseline (no manipulation: the false-positive rate on clean data). Dashed: any test of the battery.{}",
+            if left_out > 0 {
+                format!(" Drawn: the {} tests with the largest gains over their baseline; the other {left_out} are in the table and calibration.csv.", drawn.len() - 1)
+            } else {
+                String::new()
+            }
+        ),
         shared_scale: true,
         panels,
     }
