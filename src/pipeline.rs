@@ -1,8 +1,10 @@
 //! `run(&Config)`: the only place where the steps are wired together.
 //!
-//! discover datasets → per dataset: read files → mapping (file or inferred) → build `Tally` and
-//! `Ledger` → run the test battery → write outputs atomically → index.md → summary.
+//! discover datasets → order them (the dataset a `[reconcile]` pair names first) → per dataset: read
+//! files → mapping (file or inferred) → build `Tally` and `Ledger` → run the test battery (with the
+//! partner's tally for a pair) → write outputs atomically → index.md → summary.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -11,6 +13,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::finding::Verdict;
+use crate::forensics::source_reconciliation::Partner;
 use crate::forensics::{self, ForensicTest};
 use crate::input::discover::{discover, DatasetSource};
 use crate::input::RawTable;
@@ -18,6 +21,7 @@ use crate::mapping::{infer, Mapping};
 use crate::report::index::IndexEntry;
 use crate::report::{self, MappingInfo, Report, RunOptions};
 use crate::tally::build::build;
+use crate::tally::Tally;
 
 /// What the run did, for the closing summary on stderr.
 pub struct RunSummary {
@@ -51,12 +55,30 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let order = analysis_order(&found.datasets)?;
+    // Tallies (and input file names) of datasets another dataset still has to reconcile with.
+    let mut kept: BTreeMap<String, (Tally, Vec<String>)> = BTreeMap::new();
     let mut entries = Vec::new();
-    for source in &found.datasets {
-        let entry = analyse_dataset(source, &tests, &options, config, &progress)
-            .with_context(|| format!("dataset {}", source.name))?;
-        entries.push(entry);
+    for (position, &index) in order.iter().enumerate() {
+        let source = &found.datasets[index];
+        let partner = reconcile_with(source).map(|with| {
+            let (tally, files) = &kept[with];
+            (with, tally, files.as_slice())
+        });
+        let (entry, tally, files) =
+            analyse_dataset(source, partner, &tests, &options, config, &progress)
+                .with_context(|| format!("dataset {}", source.name))?;
+        let needed_later = order[position + 1..]
+            .iter()
+            .any(|&j| reconcile_with(&found.datasets[j]) == Some(source.name.as_str()));
+        if needed_later {
+            kept.insert(source.name.clone(), (tally, files));
+        }
+        entries.push((index, entry));
     }
+    // The index lists datasets in name order, whatever order the pairs imposed.
+    entries.sort_by_key(|(index, _)| *index);
+    let entries: Vec<IndexEntry> = entries.into_iter().map(|(_, e)| e).collect();
     progress.finish_and_clear();
     let ignored: Vec<String> = found
         .ignored
@@ -70,13 +92,85 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
     })
 }
 
+/// The dataset named in `[reconcile] with` of a dataset's mapping, if any.
+fn reconcile_with(source: &DatasetSource) -> Option<&str> {
+    source
+        .mapping
+        .as_ref()
+        .and_then(|(_, m)| m.reconcile.as_ref())
+        .map(|r| r.with.as_str())
+}
+
+/// Indices of the datasets in the order to analyse them: name order, except that the dataset a
+/// `[reconcile]` section names comes before the dataset that declares it. A name that is no
+/// dataset, a dataset paired with itself and a cycle of pairs are errors.
+fn analysis_order(datasets: &[DatasetSource]) -> anyhow::Result<Vec<usize>> {
+    let position = |name: &str| datasets.iter().position(|d| d.name == name);
+    for d in datasets {
+        let (Some(with), Some((path, _))) = (reconcile_with(d), &d.mapping) else {
+            continue;
+        };
+        if with == d.name {
+            anyhow::bail!(
+                "mapping file {}: [reconcile] with = {with:?} names this dataset itself; name the other dataset of the pair",
+                path.display()
+            );
+        }
+        if position(with).is_none() {
+            anyhow::bail!(
+                "mapping file {}: [reconcile] with = {with:?} names no dataset of this run; datasets found: {}",
+                path.display(),
+                datasets
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let mut order = Vec::with_capacity(datasets.len());
+    let mut placed = vec![false; datasets.len()];
+    for start in 0..datasets.len() {
+        // Follow the chain of partners down to one already placed (or none), then place it back up.
+        let mut chain = vec![start];
+        let mut at = start;
+        while let Some(next) = reconcile_with(&datasets[at]).and_then(position) {
+            if placed[next] {
+                break;
+            }
+            if chain.contains(&next) {
+                anyhow::bail!(
+                    "datasets {} name each other in [reconcile]: declare a pair in one of the two mappings only",
+                    chain
+                        .iter()
+                        .map(|&i| datasets[i].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                );
+            }
+            chain.push(next);
+            at = next;
+        }
+        for &i in chain.iter().rev() {
+            if !placed[i] {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// Analyse one dataset; `partner` is the other source of its declared pair (name, tally, input
+/// files). Returns the index entry, the tally and the input file names (for a later pair).
 fn analyse_dataset(
     source: &DatasetSource,
+    partner: Option<(&str, &Tally, &[String])>,
     tests: &[&'static ForensicTest],
     options: &RunOptions,
     config: &Config,
     progress: &indicatif::ProgressBar,
-) -> anyhow::Result<IndexEntry> {
+) -> anyhow::Result<(IndexEntry, Tally, Vec<String>)> {
     let timer = Instant::now();
     progress.set_message(format!("{}: reading", source.name));
     let format = source
@@ -147,11 +241,29 @@ fn analyse_dataset(
                 .join(", ")
         ));
     }
+    let own_files: Vec<String> = built.ledger.inputs.iter().map(|i| i.path.clone()).collect();
+    let pair = match (partner, mapping.reconcile.as_ref()) {
+        (Some((name, tally, files)), Some(options)) => {
+            notes.push(format!(
+                "Reconciled with dataset {name} ([reconcile] in the mapping): differences are {} − {name}.",
+                source.name
+            ));
+            Some(Partner {
+                name: name.to_string(),
+                tally,
+                files: files.to_vec(),
+                own_files: own_files.clone(),
+                options,
+            })
+        }
+        _ => None,
+    };
     let output = forensics::run_battery(
         tests,
         &built.tally,
         &config.params,
         announced.map(|(_, f)| f),
+        pair.as_ref(),
     )?;
     let tested = timer.elapsed();
     progress.inc(1);
@@ -172,6 +284,7 @@ fn analyse_dataset(
         findings: output.findings,
         figures: output.figures,
         station_flags: output.station_flags,
+        tables: output.tables,
         tally: built.tally,
     };
     let folder = report::write_dataset(&report, &config.output)?;
@@ -186,7 +299,7 @@ fn analyse_dataset(
             report.tally.n_stations()
         );
     }
-    Ok(IndexEntry {
+    let entry = IndexEntry {
         dataset: report.dataset.clone(),
         folder: folder
             .file_name()
@@ -207,7 +320,8 @@ fn analyse_dataset(
             .iter()
             .filter(|f| f.q_value.is_some())
             .count(),
-    })
+    };
+    Ok((entry, report.tally, own_files))
 }
 
 /// The error of a failed inference, after writing a draft mapping into the output folder (never
