@@ -438,7 +438,7 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "2.0.0");
+    assert_eq!(r["schema_version"], "2.1.0");
     assert_eq!(r["tool"]["name"], "election-forensics");
     assert_eq!(r["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["dataset"], "tiny");
@@ -1906,6 +1906,12 @@ fn reconciles_a_generated_pair_and_finds_exactly_the_planted_differences() {
         let fig = f["figure"].as_str().unwrap();
         assert!(out.path().join("qr").join(fig).is_file(), "missing {fig}");
     }
+    let report = std::fs::read_to_string(out.path().join("qr/report.md")).unwrap();
+    assert!(
+        report.contains("reconciled with | dataset \"sheets\" (strip leading zeros)"),
+        "the Data section shows the pair"
+    );
+    assert!(report.contains("Reconciled with dataset sheets"));
     // The partner dataset gets its own analysis and says where the pair is reported.
     let sheets: Value =
         serde_json::from_slice(&std::fs::read(out.path().join("sheets/results.json")).unwrap())

@@ -189,7 +189,7 @@ fn region_finding(rec: &Reconciliation, c: &Concentration, stem: &str) -> Findin
         verdict: Verdict::Consistent,
         reason: None,
         headline: format!(
-            "{} of {} matched tables differ ({}); the share is highest in {} ({} of {}, {}, 95 % range under a uniform spread {}–{}). χ² = {:.1} on {} df, permutation p = {} (a spread this uneven or more in that share of random placements of the differing tables), Cramér's V = {:.3}.",
+            "{} of {} matched tables differ ({}); the share is highest in {} ({} of {}, {}, 95 % range under a uniform spread {}–{}). χ² = {:.1} on {} df, permutation p = {} (the share of random placements of the differing tables that spread them this unevenly or more), Cramér's V = {:.3}.",
             fmt_int(rec.summary.differing),
             fmt_int(rec.summary.matched),
             pct(c.overall_rate),
