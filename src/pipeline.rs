@@ -346,3 +346,53 @@ fn draft_mapping_error(
     };
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::ReconcileSection;
+
+    fn dataset(name: &str, with: Option<&str>) -> DatasetSource {
+        let mapping = Mapping {
+            reconcile: with.map(|w| ReconcileSection {
+                with: w.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        DatasetSource {
+            name: name.into(),
+            files: vec![PathBuf::from(format!("{name}.csv"))],
+            mapping: Some((PathBuf::from(format!("{name}.mapping.toml")), mapping)),
+            announced: None,
+        }
+    }
+
+    #[test]
+    fn the_named_dataset_of_a_pair_is_analysed_first() {
+        // Name order a, b, c, d; b pairs with d and a with b: d, b, a, then c.
+        let ds = [
+            dataset("a", Some("b")),
+            dataset("b", Some("d")),
+            dataset("c", None),
+            dataset("d", None),
+        ];
+        assert_eq!(analysis_order(&ds).unwrap(), vec![3, 1, 0, 2]);
+        let plain = [dataset("a", None), dataset("b", None)];
+        assert_eq!(analysis_order(&plain).unwrap(), vec![0, 1]);
+    }
+
+    #[test]
+    fn unknown_self_and_circular_pairs_are_errors() {
+        let err = |ds: &[DatasetSource]| analysis_order(ds).unwrap_err().to_string();
+        let e = err(&[dataset("a", Some("x")), dataset("b", None)]);
+        assert!(
+            e.contains("with = \"x\" names no dataset of this run; datasets found: a, b"),
+            "{e}"
+        );
+        let e = err(&[dataset("a", Some("a"))]);
+        assert!(e.contains("names this dataset itself"), "{e}");
+        let e = err(&[dataset("a", Some("b")), dataset("b", Some("a"))]);
+        assert!(e.contains("datasets a → b name each other"), "{e}");
+    }
+}

@@ -270,7 +270,7 @@ fn region_figure(rec: &Reconciliation, c: &Concentration, stem: &str) -> Figure 
                 "Bars: share of the matched tables of each top-level region with at least one differing column ({} of {} overall). Dots: the overall share. Grey: 95 % range of a region's share when the differing tables fall at random ({} permutations).",
                 fmt_int(rec.summary.differing),
                 fmt_int(rec.summary.matched),
-                c.replicates
+                fmt_int(u64::from(c.replicates))
             ),
             x_label: "region".into(),
             y_label: "share of matched tables differing".into(),
