@@ -121,7 +121,14 @@ fn write_second_source(
     let mapping_file = mapping_path(path)?;
     let planted = path.with_file_name(format!("{stem}.planted.csv"));
     write_csv(&pair.second, out, path)?;
+    let count = |cause: &str| pair.planted.iter().filter(|r| r.cause == cause).count();
     let text = mapping::mapping_toml(&pair.second, out, name, &args.command_line())
+        + &format!(
+            "\n# A second source of the same tables: {} reading errors, {} cells changed by edits favouring the leader, {} tables missing from each source; {stem}.planted.csv lists them.\n",
+            count("transcription"),
+            count("favour"),
+            count("missing") / 2
+        )
         + &format!(
             "\n[reconcile]\nwith = {}\nstrip_leading_zeros = true\n",
             mapping::toml_string(mapping::data_stem(first_name))
