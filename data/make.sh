@@ -19,3 +19,12 @@ $analyze simulate --output tampered.csv.gz --seed 1 --incremental-fraud 0.1 --ex
 # mapping file: the tool infers the mapping from the column names.
 $analyze simulate --output long_inferred.csv --seed 3 --stations 1500 --candidates 3 --regions 4 \
   --layout long --bom --no-mapping
+# Two sources of the same 2,000 tables, as scanned tally sheets and their QR codes: the QR codes
+# (the second source, whose mapping declares [reconcile] with = "scanned_sheets") carry 40 honest
+# reading errors of 1-9 votes spread over all regions, 25 edits in Llanos Süd moving 10-30 % of the
+# strongest other candidate's votes to the leader, keys without leading zeros (R1-D1-7 for
+# R01-D01-0007) and 5 tables missing from each source; qr_codes.planted.csv lists every planted
+# difference (source_reconciliation must find exactly these).
+$analyze simulate --output scanned_sheets.csv.gz --seed 7 --stations 2000 --regions 6 --candidates 4 \
+  --second-source qr_codes.csv.gz --transcription-errors 40 --favour-edits 25 \
+  --favour-region 'Llanos Süd' --missing-tables 5

@@ -117,12 +117,24 @@ pub struct StationFlag {
     pub detail: String,
 }
 
+/// A table a test lists in full, written as a CSV file into the dataset's output folder (e.g.
+/// `reconciliation_differences.csv`); cells are data strings, formula-neutralised on writing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataTable {
+    /// File name (a fixed, safe name chosen by the test).
+    pub file_name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// Everything one test produced on one dataset.
 #[derive(Debug, Clone, Default)]
 pub struct TestOutput {
     pub findings: Vec<Finding>,
     pub figures: Vec<crate::figure::Figure>,
     pub station_flags: Vec<StationFlag>,
+    /// Tables written as CSV files beside the report.
+    pub tables: Vec<DataTable>,
 }
 
 /// Convenience for building `details`.

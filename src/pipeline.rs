@@ -1,8 +1,10 @@
 //! `run(&Config)`: the only place where the steps are wired together.
 //!
-//! discover datasets → per dataset: read files → mapping (file or inferred) → build `Tally` and
-//! `Ledger` → run the test battery → write outputs atomically → index.md → summary.
+//! discover datasets → order them (the dataset a `[reconcile]` pair names first) → per dataset: read
+//! files → mapping (file or inferred) → build `Tally` and `Ledger` → run the test battery (with the
+//! partner's tally for a pair) → write outputs atomically → index.md → summary.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -11,6 +13,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::finding::Verdict;
+use crate::forensics::source_reconciliation::Partner;
 use crate::forensics::{self, ForensicTest};
 use crate::input::discover::{discover, DatasetSource};
 use crate::input::RawTable;
@@ -18,6 +21,7 @@ use crate::mapping::{infer, Mapping};
 use crate::report::index::IndexEntry;
 use crate::report::{self, MappingInfo, Report, RunOptions};
 use crate::tally::build::build;
+use crate::tally::Tally;
 
 /// What the run did, for the closing summary on stderr.
 pub struct RunSummary {
@@ -52,12 +56,30 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let order = analysis_order(&found.datasets)?;
+    // Tallies (and input file names) of datasets another dataset still has to reconcile with.
+    let mut kept: BTreeMap<String, (Tally, Vec<String>)> = BTreeMap::new();
     let mut entries = Vec::new();
-    for source in &found.datasets {
-        let entry = analyse_dataset(source, &tests, &options, config, &progress)
-            .with_context(|| format!("dataset {}", source.name))?;
-        entries.push(entry);
+    for (position, &index) in order.iter().enumerate() {
+        let source = &found.datasets[index];
+        let partner = reconcile_with(source).map(|with| {
+            let (tally, files) = &kept[with];
+            (with, tally, files.as_slice())
+        });
+        let (entry, tally, files) =
+            analyse_dataset(source, partner, &tests, &options, config, &progress)
+                .with_context(|| format!("dataset {}", source.name))?;
+        let needed_later = order[position + 1..]
+            .iter()
+            .any(|&j| reconcile_with(&found.datasets[j]) == Some(source.name.as_str()));
+        if needed_later {
+            kept.insert(source.name.clone(), (tally, files));
+        }
+        entries.push((index, entry));
     }
+    // The index lists datasets in name order, whatever order the pairs imposed.
+    entries.sort_by_key(|(index, _)| *index);
+    let entries: Vec<IndexEntry> = entries.into_iter().map(|(_, e)| e).collect();
     progress.finish_and_clear();
     let ignored: Vec<String> = found
         .ignored
@@ -71,13 +93,85 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
     })
 }
 
+/// The dataset named in `[reconcile] with` of a dataset's mapping, if any.
+fn reconcile_with(source: &DatasetSource) -> Option<&str> {
+    source
+        .mapping
+        .as_ref()
+        .and_then(|(_, m)| m.reconcile.as_ref())
+        .map(|r| r.with.as_str())
+}
+
+/// Indices of the datasets in the order to analyse them: name order, except that the dataset a
+/// `[reconcile]` section names comes before the dataset that declares it. A name that is no
+/// dataset, a dataset paired with itself and a cycle of pairs are errors.
+fn analysis_order(datasets: &[DatasetSource]) -> anyhow::Result<Vec<usize>> {
+    let position = |name: &str| datasets.iter().position(|d| d.name == name);
+    for d in datasets {
+        let (Some(with), Some((path, _))) = (reconcile_with(d), &d.mapping) else {
+            continue;
+        };
+        if with == d.name {
+            anyhow::bail!(
+                "mapping file {}: [reconcile] with = {with:?} names this dataset itself; name the other dataset of the pair",
+                path.display()
+            );
+        }
+        if position(with).is_none() {
+            anyhow::bail!(
+                "mapping file {}: [reconcile] with = {with:?} names no dataset of this run; datasets found: {}",
+                path.display(),
+                datasets
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let mut order = Vec::with_capacity(datasets.len());
+    let mut placed = vec![false; datasets.len()];
+    for start in 0..datasets.len() {
+        // Follow the chain of partners down to one already placed (or none), then place it back up.
+        let mut chain = vec![start];
+        let mut at = start;
+        while let Some(next) = reconcile_with(&datasets[at]).and_then(position) {
+            if placed[next] {
+                break;
+            }
+            if chain.contains(&next) {
+                anyhow::bail!(
+                    "datasets {} name each other in [reconcile]: declare a pair in one of the two mappings only",
+                    chain
+                        .iter()
+                        .map(|&i| datasets[i].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                );
+            }
+            chain.push(next);
+            at = next;
+        }
+        for &i in chain.iter().rev() {
+            if !placed[i] {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// Analyse one dataset; `partner` is the other source of its declared pair (name, tally, input
+/// files). Returns the index entry, the tally and the input file names (for a later pair).
 fn analyse_dataset(
     source: &DatasetSource,
+    partner: Option<(&str, &Tally, &[String])>,
     tests: &[&'static ForensicTest],
     options: &RunOptions,
     config: &Config,
     progress: &indicatif::ProgressBar,
-) -> anyhow::Result<IndexEntry> {
+) -> anyhow::Result<(IndexEntry, Tally, Vec<String>)> {
     let timer = Instant::now();
     progress.set_message(format!("{}: reading", source.name));
     let format = source
@@ -148,11 +242,29 @@ fn analyse_dataset(
                 .join(", ")
         ));
     }
+    let own_files: Vec<String> = built.ledger.inputs.iter().map(|i| i.path.clone()).collect();
+    let pair = match (partner, mapping.reconcile.as_ref()) {
+        (Some((name, tally, files)), Some(options)) => {
+            notes.push(format!(
+                "Reconciled with dataset {name} ([reconcile] in the mapping): differences are {} − {name}.",
+                source.name
+            ));
+            Some(Partner {
+                name: name.to_string(),
+                tally,
+                files: files.to_vec(),
+                own_files: own_files.clone(),
+                options,
+            })
+        }
+        _ => None,
+    };
     let output = forensics::run_battery(
         tests,
         &built.tally,
         &config.params,
         announced.map(|(_, f)| f),
+        pair.as_ref(),
     )?;
     let mut figures = output.figures;
     let calibration = match &config.calibration {
@@ -194,6 +306,7 @@ fn analyse_dataset(
         findings: output.findings,
         figures,
         station_flags: output.station_flags,
+        tables: output.tables,
         tally: built.tally,
         calibration,
     };
@@ -209,7 +322,7 @@ fn analyse_dataset(
             report.tally.n_stations()
         );
     }
-    Ok(IndexEntry {
+    let entry = IndexEntry {
         dataset: report.dataset.clone(),
         folder: folder
             .file_name()
@@ -230,7 +343,8 @@ fn analyse_dataset(
             .iter()
             .filter(|f| f.q_value.is_some())
             .count(),
-    })
+    };
+    Ok((entry, report.tally, own_files))
 }
 
 /// The error of a failed inference, after writing a draft mapping into the output folder (never
@@ -254,4 +368,54 @@ fn draft_mapping_error(
         Err(e) => format!("(could not write a draft mapping to {}: {e})", path.display()),
     };
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::ReconcileSection;
+
+    fn dataset(name: &str, with: Option<&str>) -> DatasetSource {
+        let mapping = Mapping {
+            reconcile: with.map(|w| ReconcileSection {
+                with: w.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        DatasetSource {
+            name: name.into(),
+            files: vec![PathBuf::from(format!("{name}.csv"))],
+            mapping: Some((PathBuf::from(format!("{name}.mapping.toml")), mapping)),
+            announced: None,
+        }
+    }
+
+    #[test]
+    fn the_named_dataset_of_a_pair_is_analysed_first() {
+        // Name order a, b, c, d; b pairs with d and a with b: d, b, a, then c.
+        let ds = [
+            dataset("a", Some("b")),
+            dataset("b", Some("d")),
+            dataset("c", None),
+            dataset("d", None),
+        ];
+        assert_eq!(analysis_order(&ds).unwrap(), vec![3, 1, 0, 2]);
+        let plain = [dataset("a", None), dataset("b", None)];
+        assert_eq!(analysis_order(&plain).unwrap(), vec![0, 1]);
+    }
+
+    #[test]
+    fn unknown_self_and_circular_pairs_are_errors() {
+        let err = |ds: &[DatasetSource]| analysis_order(ds).unwrap_err().to_string();
+        let e = err(&[dataset("a", Some("x")), dataset("b", None)]);
+        assert!(
+            e.contains("with = \"x\" names no dataset of this run; datasets found: a, b"),
+            "{e}"
+        );
+        let e = err(&[dataset("a", Some("a"))]);
+        assert!(e.contains("names this dataset itself"), "{e}");
+        let e = err(&[dataset("a", Some("b")), dataset("b", Some("a"))]);
+        assert!(e.contains("datasets a → b name each other"), "{e}");
+    }
 }

@@ -1964,3 +1964,187 @@ fn fails_with_an_announcement_file_of_no_dataset() {
     let err = run_err_on(dir.path());
     assert!(err.contains("belongs to no dataset"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Two sources of the same tables (source_reconciliation)
+// ---------------------------------------------------------------------------------------------
+
+/// Simulate a pair `sheets.csv` + `qr.csv` into `dir` with `planting` flags; run the analysis of
+/// `dir` (reconciliation only) into `out`; return qr's results.
+fn reconcile_pair(dir: &Path, out: &Path, planting: &[&str]) -> Value {
+    let mut args: Vec<String> = [
+        "simulate",
+        "--output",
+        dir.join("sheets.csv").to_str().unwrap(),
+        "--seed",
+        "11",
+        "--stations",
+        "600",
+        "--regions",
+        "4",
+        "--districts-per-region",
+        "3",
+        "--second-source",
+        dir.join("qr.csv").to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(planting.iter().map(|s| s.to_string()));
+    let o = analyze(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = analyze(&[
+        OsStr::new("--input"),
+        dir.as_os_str(),
+        OsStr::new("--output"),
+        out.as_os_str(),
+        OsStr::new("-q"),
+        OsStr::new("--tests"),
+        OsStr::new("source_reconciliation"),
+        OsStr::new("--replicates"),
+        OsStr::new("200"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    serde_json::from_slice(&std::fs::read(out.join("qr/results.json")).unwrap()).unwrap()
+}
+
+/// The rows of a CSV file without its header, sorted, keeping the first `columns` columns.
+fn sorted_rows(path: &Path, columns: usize) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let mut rows: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| {
+            rec.unwrap()
+                .iter()
+                .take(columns)
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn reconciliation<'a>(results: &'a Value, subject: &str) -> &'a Value {
+    results["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["test_id"] == "source_reconciliation" && f["subject"] == subject)
+        .unwrap_or_else(|| panic!("no source_reconciliation finding for {subject}"))
+}
+
+#[test]
+fn reconciles_a_generated_pair_and_finds_exactly_the_planted_differences() {
+    let dir = TempDir::new().unwrap();
+    let out = TempDir::new().unwrap();
+    let planting = [
+        "--transcription-errors",
+        "20",
+        "--favour-edits",
+        "15",
+        "--favour-region",
+        "2",
+        "--missing-tables",
+        "3",
+    ];
+    let r = reconcile_pair(dir.path(), out.path(), &planting);
+    let planted = sorted_rows(&dir.path().join("qr.planted.csv"), 8);
+    let found = sorted_rows(&out.path().join("qr/reconciliation_differences.csv"), 8);
+    assert_eq!(found, planted);
+    assert_eq!(planted.len(), 20 + 2 * 15 + 2 * 3);
+    let s = &reconciliation(&r, "tables")["summary"];
+    assert_eq!(
+        (s["only_in_a"].as_u64(), s["only_in_b"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(s["differing"], 35);
+    assert_eq!(s["dataset_a"], "sheets");
+    let region = reconciliation(&r, "differences by region");
+    assert_eq!(region["verdict"], "deviates", "{}", region["headline"]);
+    let leader = reconciliation(&r, "Ana Acosta");
+    assert_eq!(leader["verdict"], "deviates", "{}", leader["headline"]);
+    assert_eq!(leader["favour"]["leader"], true);
+    assert!(leader["favour"]["change"]["net"].as_i64().unwrap() > 0);
+    for f in [region, leader] {
+        let fig = f["figure"].as_str().unwrap();
+        assert!(out.path().join("qr").join(fig).is_file(), "missing {fig}");
+    }
+    let report = std::fs::read_to_string(out.path().join("qr/report.md")).unwrap();
+    assert!(
+        report.contains("reconciled with | dataset \"sheets\" (strip leading zeros)"),
+        "the Data section shows the pair"
+    );
+    assert!(report.contains("Reconciled with dataset sheets"));
+    // The partner dataset gets its own analysis and says where the pair is reported.
+    let sheets: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("sheets/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        reconciliation(&sheets, "tables")["verdict"],
+        "not_applicable"
+    );
+    // Same input and seed: byte-identical results.json.
+    let again = TempDir::new().unwrap();
+    reconcile_pair(dir.path(), again.path(), &planting);
+    let bytes = |d: &Path| std::fs::read(d.join("qr/results.json")).unwrap();
+    assert!(bytes(out.path()) == bytes(again.path()));
+}
+
+#[test]
+fn a_clean_pair_with_reformatted_keys_reports_no_differences() {
+    let dir = TempDir::new().unwrap();
+    let out = TempDir::new().unwrap();
+    let r = reconcile_pair(dir.path(), out.path(), &[]);
+    let s = &reconciliation(&r, "tables")["summary"];
+    assert_eq!(s["matched"], 600);
+    assert_eq!(s["differing"], 0);
+    assert_eq!(s["only_in_a"], 0);
+    assert_eq!(s["only_in_b"], 0);
+    assert_eq!(s["key_normalisation"]["strip_leading_zeros"], true);
+    let deviating = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["verdict"] == "deviates")
+        .count();
+    assert_eq!(deviating, 0);
+    let csv =
+        std::fs::read_to_string(out.path().join("qr/reconciliation_differences.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "kind,station_key_a,station_key_b,region,column,value_a,value_b,difference\n"
+    );
+}
+
+#[test]
+fn a_pair_naming_an_unknown_dataset_is_a_one_line_error() {
+    let dir = TempDir::new().unwrap();
+    let mapping = tiny_mapping_text() + "\n[reconcile]\nwith = \"preliminary\"\n";
+    write_dataset(
+        dir.path(),
+        "tiny.csv",
+        tiny_text(",", "\n").as_bytes(),
+        &mapping,
+    );
+    let err = run_err_on(dir.path());
+    assert!(
+        err.contains(
+            "[reconcile] with = \"preliminary\" names no dataset of this run; datasets found: tiny"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn planting_flags_need_a_second_source() {
+    let dir = TempDir::new().unwrap();
+    let err = run_err(&[
+        "simulate",
+        "--output",
+        dir.path().join("a.csv").to_str().unwrap(),
+        "--favour-edits",
+        "3",
+    ]);
+    assert!(err.contains("need --second-source FILE"), "{err}");
+}

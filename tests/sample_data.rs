@@ -1,6 +1,7 @@
 //! The sample data in data/ is made by the tool's own generator: rerunning data/make.sh gives the
 //! same bytes, and `analyze --input data/` shows the tampered election deviating where the
-//! clean one does not.
+//! clean one does not, and the reconciliation of the scanned sheets with their QR codes finding
+//! exactly the planted differences.
 
 use std::path::Path;
 use std::process::Command;
@@ -36,8 +37,8 @@ fn make_sh_regenerates_the_shipped_files_byte_for_byte() {
         compared += 1;
     }
     assert_eq!(
-        compared, 5,
-        "clean.csv, clean.mapping.toml, tampered.csv.gz, tampered.mapping.toml, long_inferred.csv"
+        compared, 10,
+        "clean.csv, clean.mapping.toml, tampered.csv.gz, tampered.mapping.toml, long_inferred.csv, scanned_sheets.csv.gz, scanned_sheets.mapping.toml, qr_codes.csv.gz, qr_codes.mapping.toml, qr_codes.planted.csv"
     );
 }
 
@@ -120,7 +121,51 @@ fn analyze_data_shows_the_tampered_election_deviating() {
         klimek["f_e_interval"][0].as_f64().unwrap() > 0.0,
         "{klimek}"
     );
-    for r in [&clean, &tampered, &read("long_inferred")] {
+    // The pair: exactly the planted differences, the favour edits in Llanos Süd flagged as a
+    // regional concentration and as favouring the leader (and hurting the runner-up); the sheets
+    // themselves are a clean election.
+    let sheets = read("scanned_sheets");
+    let qr = read("qr_codes");
+    assert!(deviating(&sheets).is_empty(), "{:?}", deviating(&sheets));
+    let rows = |path: std::path::PathBuf| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let mut rows: Vec<Vec<String>> = r
+            .records()
+            .map(|rec| rec.unwrap().iter().take(8).map(String::from).collect())
+            .collect();
+        rows.sort();
+        rows
+    };
+    let planted = rows(manifest().join("data/qr_codes.planted.csv"));
+    assert_eq!(planted.len(), 40 + 2 * 25 + 2 * 5);
+    assert_eq!(
+        rows(out.path().join("qr_codes/reconciliation_differences.csv")),
+        planted
+    );
+    let qr_flagged = deviating(&qr);
+    assert_eq!(
+        qr_flagged,
+        vec![
+            "\"source_reconciliation\" \"differences by region\" null",
+            "\"source_reconciliation\" \"Ana Acosta\" null",
+            "\"source_reconciliation\" \"Bruno Barrios\" null"
+        ],
+        "{qr_flagged:?}"
+    );
+    let region = qr["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "differences by region")
+        .unwrap();
+    let top = region["concentration"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by(|a, b| a["rate"].as_f64().partial_cmp(&b["rate"].as_f64()).unwrap())
+        .unwrap();
+    assert_eq!(top["region"], "Llanos Süd");
+    for r in [&clean, &tampered, &read("long_inferred"), &sheets, &qr] {
         let l = &r["ledger"];
         assert_eq!(
             l["rows_read"].as_u64().unwrap(),

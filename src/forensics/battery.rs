@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use super::digit_null::{simulate, DigitNull};
+use super::source_reconciliation::Partner;
 use super::Params;
 use crate::announcement::AnnouncementFile;
 use crate::tally::Tally;
@@ -91,6 +92,8 @@ pub struct Battery<'a> {
     pub subjects: Vec<Subject<'a>>,
     /// Announced totals to compare with (none unless an announcement file was given).
     pub announced: Option<&'a AnnouncementFile>,
+    /// The other source of a declared pair (`[reconcile]` in this dataset's mapping), if any.
+    pub partner: Option<&'a Partner<'a>>,
     digit_nulls: Vec<OnceLock<DigitNull>>,
 }
 
@@ -125,6 +128,7 @@ impl<'a> Battery<'a> {
             params,
             subjects,
             announced: None,
+            partner: None,
             digit_nulls,
         }
     }
@@ -132,6 +136,12 @@ impl<'a> Battery<'a> {
     /// The same battery with announced totals for the announcement tests.
     pub fn with_announced(mut self, announced: Option<&'a AnnouncementFile>) -> Battery<'a> {
         self.announced = announced;
+        self
+    }
+
+    /// The same battery with the other source of a declared pair.
+    pub fn with_partner(mut self, partner: Option<&'a Partner<'a>>) -> Battery<'a> {
+        self.partner = partner;
         self
     }
 
@@ -238,7 +248,7 @@ mod tests {
             ..Default::default()
         };
         let tests: Vec<&super::super::ForensicTest> = super::super::ALL.iter().collect();
-        let out = super::super::run_battery(&tests, &t, &params, None).unwrap();
+        let out = super::super::run_battery(&tests, &t, &params, None, None).unwrap();
         let registered: Vec<_> = out
             .findings
             .iter()

@@ -25,6 +25,7 @@ pub mod last_digit_mean;
 pub mod last_two_digits;
 pub mod percentages_first;
 pub mod second_digit_mean;
+pub mod source_reconciliation;
 pub mod turnout_data;
 pub mod turnout_distribution;
 pub mod turnout_share_relation;
@@ -71,6 +72,7 @@ pub const ALL: &[ForensicTest] = &[
     klimek_model::TEST,
     percentages_first::TEST,
     announcement_vs_tallies::TEST,
+    source_reconciliation::TEST,
 ];
 
 /// Parameters shared by the tests (recorded in results.json).
@@ -177,20 +179,25 @@ pub fn select(ids: Option<&[String]>) -> anyhow::Result<Vec<&'static ForensicTes
 
 /// Run the selected tests on a tally, then set verdicts with Benjamini–Hochberg control of the
 /// false-discovery rate across every finding that has a p-value. `announced` holds the announced
-/// totals for the announcement tests (which are not applicable without them).
+/// totals for the announcement tests (which are not applicable without them), `partner` the other
+/// source of a declared pair for `source_reconciliation`.
 pub fn run_battery(
     tests: &[&ForensicTest],
     tally: &Tally,
     params: &Params,
     announced: Option<&AnnouncementFile>,
+    partner: Option<&source_reconciliation::Partner<'_>>,
 ) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
-    let battery = Battery::new(tally, params).with_announced(announced);
+    let battery = Battery::new(tally, params)
+        .with_announced(announced)
+        .with_partner(partner);
     for test in tests {
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);
         out.figures.extend(o.figures);
         out.station_flags.extend(o.station_flags);
+        out.tables.extend(o.tables);
     }
     apply_correction(&mut out.findings, params.alpha, params.correction);
     Ok(out)

@@ -14,6 +14,9 @@
 //! `announced.toml` to the dataset of the folder's `mapping.toml`; one that belongs to no dataset is
 //! an error. For a single-file input, `--announced FILE` overrides `<stem>.announced.toml` beside it.
 //!
+//! `<stem>.planted.csv` is the ground truth `analyze simulate --second-source` writes beside a
+//! synthetic pair of sources (the differences it planted), not a dataset: it is listed as ignored.
+//!
 //! Hidden files and folders are skipped; other files are listed as ignored in the index.
 
 use std::collections::BTreeSet;
@@ -170,6 +173,10 @@ pub fn discover(
         if claimed.contains(path) {
             continue;
         }
+        if is_planted(path) {
+            out.ignored.push(path.clone());
+            continue;
+        }
         match name_of(path).and_then(data_stem) {
             Some(stem) => out.datasets.push(DatasetSource {
                 name: stem.to_string(),
@@ -312,8 +319,13 @@ fn is_announced(p: &Path) -> bool {
     name_of(p).is_some_and(|n| n == "announced.toml" || n.ends_with(".announced.toml"))
 }
 
+/// The ground truth of a synthetic pair of sources (`analyze simulate --second-source`).
+fn is_planted(p: &Path) -> bool {
+    name_of(p).is_some_and(|n| n.to_ascii_lowercase().ends_with(".planted.csv"))
+}
+
 fn is_data(p: &Path) -> bool {
-    name_of(p).and_then(data_stem).is_some()
+    name_of(p).and_then(data_stem).is_some() && !is_planted(p)
 }
 
 /// Match a file name against a pattern with `*` (any run) and `?` (one character).
@@ -371,6 +383,7 @@ mod tests {
         std::fs::write(d.join("clean.mapping.toml"), mapping).unwrap();
         std::fs::write(d.join("other.csv.gz"), "x").unwrap();
         std::fs::write(d.join("README.md"), "x").unwrap();
+        std::fs::write(d.join("clean.planted.csv"), "kind\n").unwrap();
         std::fs::create_dir(d.join("split")).unwrap();
         std::fs::write(d.join("split/north.csv"), "id,a\n").unwrap();
         std::fs::write(d.join("split/south.csv"), "id,a\n").unwrap();
@@ -380,7 +393,10 @@ mod tests {
         assert_eq!(names, vec!["clean", "other", "split"]);
         assert_eq!(found.datasets[2].files.len(), 2);
         assert!(found.datasets[1].mapping.is_none());
-        assert_eq!(found.ignored, vec![d.join("README.md")]);
+        assert_eq!(
+            found.ignored,
+            vec![d.join("README.md"), d.join("clean.planted.csv")]
+        );
     }
 
     #[test]

@@ -36,6 +36,36 @@ pub struct Mapping {
     pub exclude: Vec<ExcludeRule>,
     #[serde(default)]
     pub checks: ChecksSection,
+    /// Another dataset describing the same tables, to reconcile with (`source_reconciliation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile: Option<ReconcileSection>,
+}
+
+/// `[reconcile]`: this dataset and the dataset named `with` describe the same tables (scanned
+/// sheets and their QR codes, a preliminary and a final count). Tables are matched on the station
+/// key after the normalisations below, applied in this order to each part of a key (the parts of
+/// a key of several columns are joined with " / "), identically in both datasets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileSection {
+    /// Name of the other dataset (its `[dataset] name`, or its file stem).
+    pub with: String,
+    /// Trim white space around each key part.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trim: bool,
+    /// Drop leading zeros of every run of digits (`"R01-D01-0007"` → `"R1-D1-7"`, `"000"` → `"0"`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strip_leading_zeros: bool,
+    /// Delete these characters anywhere in a key part (e.g. `"-. "`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remove: String,
+    /// Compare keys ignoring case.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub case_insensitive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -1,6 +1,7 @@
 //! CSV outputs: `excluded_rows.csv` (every excluded row with file, row, reason, column, cell text)
 //! and `flagged_stations.csv` (every kept station that failed a consistency check, then every
-//! station a forensic test singles out, e.g. `extreme_stations`, with the test id in `check`).
+//! station a forensic test singles out, e.g. `extreme_stations`, with the test id in `check`), and the
+//! tables tests list in full (`DataTable`, e.g. `reconciliation_differences.csv`).
 //!
 //! Data strings are neutralised against spreadsheet formula injection (OWASP "CSV Injection"): a
 //! cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, unless it is
@@ -70,6 +71,16 @@ pub fn flagged_stations(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
             safe_cell(&format!("{}: {}", f.test_id, f.check)),
             safe_cell(&f.detail),
         ])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// A test's table, every cell formula-neutralised.
+pub fn data_table(t: &crate::finding::DataTable) -> anyhow::Result<Vec<u8>> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(t.header.iter().map(|h| safe_cell(h)))?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(|c| safe_cell(c)))?;
     }
     Ok(w.into_inner()?)
 }

@@ -399,6 +399,27 @@ fn mapping_rows(m: &crate::mapping::Mapping) -> Vec<Vec<String>> {
             ),
         ]);
     }
+    if let Some(r) = &m.reconcile {
+        let mut keys: Vec<String> = [
+            (r.trim, "trim".to_string()),
+            (r.strip_leading_zeros, "strip leading zeros".to_string()),
+            (
+                !r.remove.is_empty(),
+                format!("remove {}", quoted(&r.remove)),
+            ),
+            (r.case_insensitive, "ignore case".to_string()),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        if keys.is_empty() {
+            keys.push("keys compared as written".into());
+        }
+        rows.push(vec![
+            "reconciled with".into(),
+            format!("dataset {} ({})", quoted(&r.with), keys.join(", ")),
+        ]);
+    }
     rows
 }
 

@@ -3,7 +3,7 @@
 //! `Report` is the provenance-carrying bundle (run info, ledger, totals, findings, figures).
 //! `write_dataset` renders it into a temporary folder beside the final one (results.json,
 //! report.md, report.html, figures/*.png, stations.parquet, mapping.toml, excluded_rows.csv,
-//! flagged_stations.csv) and renames it into place, so a crash or Ctrl-C never leaves a
+//! flagged_stations.csv, and the tables tests list in full, e.g. reconciliation_differences.csv) and renames it into place, so a crash or Ctrl-C never leaves a
 //! half-written dataset folder. Only this module and `plot/` write files.
 
 pub mod calibration;
@@ -80,6 +80,8 @@ pub struct Report<'a> {
     pub figures: Vec<Figure>,
     /// Stations singled out by forensic tests (e.g. `extreme_stations`).
     pub station_flags: Vec<crate::finding::StationFlag>,
+    /// Tables the tests list in full (e.g. `reconciliation_differences.csv`).
+    pub tables: Vec<crate::finding::DataTable>,
     pub tally: Tally,
     /// Power by fraud injection (`--calibrate`), with its figure's file stem.
     pub calibration: Option<(crate::calibrate::Calibration, String)>,
@@ -187,6 +189,10 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     )?;
     if let Some((c, _)) = &report.calibration {
         std::fs::write(dir.join("calibration.csv"), calibration::csv(c)?)?;
+    }
+    for t in &report.tables {
+        // The test chooses the name; `safe_name` keeps it a plain file name in this folder.
+        std::fs::write(dir.join(safe_name(&t.file_name)), csv::data_table(t)?)?;
     }
     let mut frame = report
         .tally

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, ensure};
 
+use super::second_source::SecondSourceSpec;
 use super::spec::{self, Fabrication, SimSpec};
 use super::write::{Language, Layout, TextEncoding, WriteSpec};
 
@@ -80,6 +81,22 @@ pub struct SimulateArgs {
     /// Do not write `<stem>.mapping.toml` beside the data file.
     #[arg(long)]
     pub no_mapping: bool,
+    /// Also write a second source of the same tables with planted differences (its mapping
+    /// declares the pair, `<stem>.planted.csv` lists the differences); see the flags below.
+    #[arg(long, value_name = "FILE")]
+    pub second_source: Option<PathBuf>,
+    /// Second source: tables with one count misread by 1-9 (either sign).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub transcription_errors: usize,
+    /// Second source: tables of --favour-region where votes move to the leader.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub favour_edits: usize,
+    /// Region of the favour edits (name or 1-based index) [default: 1].
+    #[arg(long, value_name = "NAME_OR_INDEX")]
+    pub favour_region: Option<String>,
+    /// Second source: tables missing from each of the two sources.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub missing_tables: usize,
 }
 
 fn parse_delimiter(s: &str) -> anyhow::Result<u8> {
@@ -101,12 +118,12 @@ fn delimiter_flag(d: u8) -> &'static str {
 
 /// Resolve a region given by 1-based index, full name or short name
 /// (case-insensitive) to its 0-based index.
-fn resolve_region(arg: &str, regions: usize) -> anyhow::Result<usize> {
+fn resolve_region(flag: &str, arg: &str, regions: usize) -> anyhow::Result<usize> {
     let names = spec::region_names(regions);
     if let Ok(k) = arg.trim().parse::<usize>() {
         ensure!(
             (1..=regions).contains(&k),
-            "--fabricate-region index must be between 1 and {regions} (got {k})"
+            "--{flag} index must be between 1 and {regions} (got {k})"
         );
         return Ok(k - 1);
     }
@@ -117,7 +134,7 @@ fn resolve_region(arg: &str, regions: usize) -> anyhow::Result<usize> {
         .ok_or_else(|| {
             let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
             anyhow!(
-                "--fabricate-region {arg:?} is not a region; use 1..{regions} or one of: {}",
+                "--{flag} {arg:?} is not a region; use 1..{regions} or one of: {}",
                 list.join(", ")
             )
         })
@@ -132,7 +149,7 @@ impl SimulateArgs {
             (Some(r), share) => {
                 let regions = self.regions.clamp(1, spec::MAX_REGIONS);
                 Some(Fabrication {
-                    region: resolve_region(r, regions)?,
+                    region: resolve_region("fabricate-region", r, regions)?,
                     share: share.unwrap_or(0.5),
                 })
             }
@@ -170,6 +187,40 @@ impl SimulateArgs {
             "--bom only applies to --encoding utf-8"
         );
         Ok((sim, out))
+    }
+
+    /// The planted differences of `--second-source`, or `None` without it.
+    pub fn second_source_spec(&self) -> anyhow::Result<Option<SecondSourceSpec>> {
+        let planting = self.transcription_errors > 0
+            || self.favour_edits > 0
+            || self.favour_region.is_some()
+            || self.missing_tables > 0;
+        let Some(path) = &self.second_source else {
+            ensure!(
+                !planting,
+                "--transcription-errors, --favour-edits, --favour-region and --missing-tables need --second-source FILE"
+            );
+            return Ok(None);
+        };
+        ensure!(
+            !self.no_mapping,
+            "--second-source needs the mapping files (its mapping declares the pair): drop --no-mapping"
+        );
+        ensure!(
+            path != &self.output,
+            "--second-source {} is the same file as --output",
+            path.display()
+        );
+        let regions = self.regions.clamp(1, spec::MAX_REGIONS);
+        Ok(Some(SecondSourceSpec {
+            transcription_errors: self.transcription_errors,
+            favour_edits: self.favour_edits,
+            favour_region: match &self.favour_region {
+                Some(r) => resolve_region("favour-region", r, regions)?,
+                None => 0,
+            },
+            missing_tables: self.missing_tables,
+        }))
     }
 
     /// The `analyze simulate ...` command that reproduces this run: every
@@ -228,6 +279,11 @@ impl SimulateArgs {
             ),
             ("truth", self.truth.as_deref().map(file)),
             ("no-mapping", switch(self.no_mapping)),
+            ("second-source", self.second_source.as_deref().map(file)),
+            ("transcription-errors", int(self.transcription_errors, 0)),
+            ("favour-edits", int(self.favour_edits, 0)),
+            ("favour-region", self.favour_region.clone()),
+            ("missing-tables", int(self.missing_tables, 0)),
         ];
         let mut words = vec!["analyze".to_string(), "simulate".to_string()];
         for (name, value) in flags {

@@ -14,6 +14,8 @@
 //! * [`write`]: CSV writer (layouts, delimiters, encodings, BOM, CRLF,
 //!   thousands separators, gzip, atomic writes).
 //! * [`mapping`]: the mapping TOML beside the data, and the ground truth.
+//! * [`second_source`]: a second source of the same tables with planted
+//!   differences and the truth listing them (`source_reconciliation`).
 //!
 //! Arguments are checked into a [`SimSpec`] and a [`WriteSpec`] with clear
 //! errors; generation itself never fails.
@@ -22,6 +24,7 @@ pub mod args;
 pub mod fraud;
 pub mod mapping;
 pub mod model;
+pub mod second_source;
 pub mod spec;
 pub mod write;
 
@@ -64,13 +67,25 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             t.display()
         );
     }
-    let election = generate(&sim);
+    let second_spec = args.second_source_spec()?;
+    let generated = generate(&sim);
+    // With a second source, the first file misses the tables planted as only in the second.
+    let (election, pair) = match &second_spec {
+        Some(s) => {
+            let pair = second_source::plant(&generated, s, sim.seed)?;
+            (pair.first.clone(), Some(pair))
+        }
+        None => (generated, None),
+    };
     write_csv(&election, &out, &args.output)?;
     let mut wrote = vec![args.output.display().to_string()];
     if !args.no_mapping {
         write_mapping(&election, &out, &data_name, &args.command_line(), &mapping)
             .context("writing the mapping file")?;
         wrote.push(mapping.display().to_string());
+    }
+    if let (Some(pair), Some(path)) = (&pair, &args.second_source) {
+        wrote.extend(write_second_source(args, &out, &data_name, pair, path)?);
     }
     if let Some(t) = &args.truth {
         write_truth(&election, t).context("writing the ground truth")?;
@@ -83,6 +98,50 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Write the second source, its mapping (declaring the pair) and the planted truth; returns the
+/// paths written.
+fn write_second_source(
+    args: &SimulateArgs,
+    out: &WriteSpec,
+    first_name: &str,
+    pair: &second_source::Pair,
+    path: &Path,
+) -> anyhow::Result<Vec<String>> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| anyhow!("--second-source {} has no UTF-8 file name", path.display()))?;
+    let stem = mapping::data_stem(name);
+    ensure!(
+        stem != mapping::data_stem(first_name),
+        "--second-source {name} and --output {first_name} would be datasets of the same name; give them different names"
+    );
+    let mapping_file = mapping_path(path)?;
+    let planted = path.with_file_name(format!("{stem}.planted.csv"));
+    write_csv(&pair.second, out, path)?;
+    let count = |cause: &str| pair.planted.iter().filter(|r| r.cause == cause).count();
+    let text = mapping::mapping_toml(&pair.second, out, name, &args.command_line())
+        + &format!(
+            "\n# A second source of the same tables: {} reading errors, {} cells changed by edits favouring the leader, {} tables missing from each source; {stem}.planted.csv lists them.\n",
+            count("transcription"),
+            count("favour"),
+            count("missing") / 2
+        )
+        + &format!(
+            "\n[reconcile]\nwith = {}\nstrip_leading_zeros = true\n",
+            mapping::toml_string(mapping::data_stem(first_name))
+        );
+    write::write_atomically(&mapping_file, false, |w| Ok(w.write_all(text.as_bytes())?))
+        .context("writing the second source's mapping file")?;
+    second_source::write_planted(&pair.planted, &planted)
+        .context("writing the planted differences")?;
+    Ok(vec![
+        path.display().to_string(),
+        mapping_file.display().to_string(),
+        planted.display().to_string(),
+    ])
 }
 
 #[cfg(test)]
