@@ -30,7 +30,7 @@
 
 use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::simulate::fraud::{
     extreme_x, fabricate_count, fit_under, incremental_x, stuff_and_steal,
@@ -45,7 +45,7 @@ pub const STUFFING_ALPHA: f64 = 1.0;
 pub const SWITCH_SHARE: f64 = 0.2;
 
 /// A known manipulation injected into copies of the election.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Manipulation {
     BallotStuffing,

@@ -30,7 +30,7 @@ pub mod inject;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::figure::{FigureSpec, LinePanel, LineSeries, Panel};
 use crate::finding::Verdict;
@@ -62,7 +62,7 @@ const NOT_CALIBRATED: &[(&str, &str)] = &[
 ];
 
 /// What to inject and how often (the `--calibrate*` options).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CalibrationSpec {
     /// Copies per strength (and for the baseline).
     pub replicates: u32,
@@ -85,7 +85,7 @@ impl Default for CalibrationSpec {
 }
 
 /// How often something happened in a number of copies, with its Wilson 95 % interval.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Rate {
     pub flagged: u32,
     pub copies: u32,
@@ -109,7 +109,7 @@ impl Rate {
 }
 
 /// One test's (or "any test"'s) rates: the baseline and one per (manipulation, strength).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestPower {
     /// A test id, or "any_test" (any finding of the battery deviates).
     pub test_id: String,
@@ -119,18 +119,18 @@ pub struct TestPower {
 }
 
 /// A test left out of the calibration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Skipped {
-    pub test_id: &'static str,
-    pub reason: &'static str,
+    pub test_id: String,
+    pub reason: String,
 }
 
 /// The calibration of one dataset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calibration {
     pub spec: CalibrationSpec,
     /// What each manipulation does to a station, in `spec.manipulations` order.
-    pub manipulation_descriptions: Vec<&'static str>,
+    pub manipulation_descriptions: Vec<String>,
     /// Stations actually changed, averaged over copies, per manipulation and strength.
     pub mean_stations_changed: Vec<Vec<f64>>,
     pub tests: Vec<TestPower>,
@@ -191,7 +191,10 @@ pub fn partition<'a>(selected: &[&'a ForensicTest]) -> (Vec<&'a ForensicTest>, V
     let mut skipped = Vec::new();
     for t in selected {
         match NOT_CALIBRATED.iter().find(|(id, _)| *id == t.id) {
-            Some(&(test_id, reason)) => skipped.push(Skipped { test_id, reason }),
+            Some(&(test_id, reason)) => skipped.push(Skipped {
+                test_id: test_id.into(),
+                reason: reason.into(),
+            }),
             None => run.push(*t),
         }
     }
@@ -254,7 +257,11 @@ pub fn calibrate(
         .collect();
     powers.push(power("any_test".into(), &|c: &CopyResult| c.any));
     Ok(Calibration {
-        manipulation_descriptions: spec.manipulations.iter().map(|m| m.describe()).collect(),
+        manipulation_descriptions: spec
+            .manipulations
+            .iter()
+            .map(|m| m.describe().to_string())
+            .collect(),
         mean_stations_changed: (0..spec.manipulations.len())
             .map(|m| {
                 (0..n_s)

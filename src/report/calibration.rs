@@ -50,7 +50,7 @@ pub fn section(c: &Calibration, figure: Option<&str>, caption: &str, b: &mut Vec
     )));
     let mut lines = Vec::new();
     for (m, man) in spec.manipulations.iter().enumerate() {
-        let what = c.manipulation_descriptions[m];
+        let what = &c.manipulation_descriptions[m];
         lines.push(match weakest_reliable(c, m) {
             Some((s, t)) => {
                 let k = spec.strengths.iter().position(|&x| x == s).unwrap_or(0);

@@ -154,7 +154,25 @@ pub fn build(
             2,
             "What the tests could and could not have detected".into(),
         ));
-        calibration_block(c, fig_dir, figures, &mut b);
+        match serde_json::from_value::<crate::calibrate::Calibration>(c.clone()) {
+            Ok(cal) => {
+                // The report's own section (sentences, table, chart), its heading dropped.
+                let mut section = Vec::new();
+                figures.push((
+                    "figures/calibration".into(),
+                    "calibration_detection.png".into(),
+                ));
+                super::calibration::section(
+                    &cal,
+                    Some(&format!("{fig_dir}/calibration_detection.png")),
+                    "Detection rate against the share of stations manipulated, per manipulation and test (baseline at 0).",
+                    &mut section,
+                );
+                b.extend(section.into_iter().skip(1));
+            }
+            // A results.json from another minor version: the table alone.
+            Err(_) => calibration_block(c, fig_dir, figures, &mut b),
+        }
     }
 
     b.push(Block::Heading(2, "How to read this".into()));
@@ -191,7 +209,10 @@ fn test_block(
         .iter()
         .filter(|f| !f["region"].is_null() && str_of(f, "verdict") == "deviates")
         .count();
-    let lines: Vec<String> = national
+    let (na, tested): (Vec<&&Value>, Vec<&&Value>) = national
+        .iter()
+        .partition(|f| str_of(f, "verdict") == "not_applicable");
+    let mut lines: Vec<String> = tested
         .iter()
         .map(|f| {
             let p = if f["p_value"].is_null() {
@@ -203,13 +224,34 @@ fn test_block(
                     p_text(&f["q_value"])
                 )
             };
+            let headline = str_of(f, "headline");
+            let subject = str_of(f, "subject");
+            // Headlines of the digit tests start with the subject; the others get it here.
+            let who = if headline.starts_with(subject) {
+                String::new()
+            } else {
+                format!("{subject} — ")
+            };
             format!(
-                "{}{p}: {}",
-                str_of(f, "verdict").replace('_', " "),
-                str_of(f, "headline")
+                "{who}{}{p}: {headline}",
+                str_of(f, "verdict").replace('_', " ")
             )
         })
         .collect();
+    if !na.is_empty() {
+        lines.push(format!(
+            "Not applicable to {} (reasons in the run's report): {}.",
+            if na.len() == 1 {
+                "one subject".to_string()
+            } else {
+                format!("{} subjects", na.len())
+            },
+            na.iter()
+                .map(|f| str_of(f, "subject"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if !lines.is_empty() {
         b.push(Block::List(lines));
     }
