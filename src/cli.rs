@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 for e in &summary.entries {
                     eprintln!(
                         "{}: {} stations analysed, {} rows excluded, {} flagged; {} of {} findings deviate; report {}",
-                        e.dataset,
+                        crate::report::one_line(&e.dataset),
                         e.stations,
                         e.rows_excluded,
                         e.flagged,

@@ -37,7 +37,14 @@ impl Config {
         if a.region_depth == 0 {
             bail!("--region-depth must be at least 1 (got 0)");
         }
-        if let (Ok(i), Ok(o)) = (input.canonicalize(), a.output.canonicalize()) {
+        // The input folder is the folder given, or the folder of the file given: outputs never go
+        // there (a dataset folder or index.md could replace an input).
+        let input_folder = match input.canonicalize() {
+            Ok(i) if i.is_file() => i.parent().map(std::path::Path::to_path_buf),
+            Ok(i) => Some(i),
+            Err(_) => None,
+        };
+        if let (Some(i), Ok(o)) = (input_folder, a.output.canonicalize()) {
             if i == o {
                 bail!("--output {} is the input folder; choose another output folder (inputs are never modified)", a.output.display());
             }

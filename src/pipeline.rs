@@ -51,9 +51,11 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let names: Vec<&str> = found.datasets.iter().map(|d| d.name.as_str()).collect();
+    let folders = report::paths::folder_names(&names);
     let mut entries = Vec::new();
-    for source in &found.datasets {
-        let entry = analyse_dataset(source, &tests, &options, config, &progress)
+    for (source, folder) in found.datasets.iter().zip(&folders) {
+        let entry = analyse_dataset(source, folder, &tests, &options, config, &progress)
             .with_context(|| format!("dataset {}", source.name))?;
         entries.push(entry);
     }
@@ -72,6 +74,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
 
 fn analyse_dataset(
     source: &DatasetSource,
+    folder: &str,
     tests: &[&'static ForensicTest],
     options: &RunOptions,
     config: &Config,
@@ -98,18 +101,12 @@ fn analyse_dataset(
     ) = match &source.mapping {
         Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
         None => {
-            let sample = tables[0].sample_rows(2000)?;
-            if sample.is_empty() {
-                anyhow::bail!(
-                    "{}: the file has a header row but no data rows; check that it is the complete download",
-                    tables[0].path.display()
-                );
-            }
-            let (m, notes) = match infer::infer(&source.name, &tables[0].headers, &sample) {
+            let (m, notes) = match infer_mapping(&source.name, &tables[0])? {
                 Ok(inferred) => inferred,
-                Err(problem) => {
+                Err((sample, problem)) => {
                     return Err(draft_mapping_error(
                         &source.name,
+                        folder,
                         &tables[0],
                         &sample,
                         problem,
@@ -174,7 +171,7 @@ fn analyse_dataset(
         station_flags: output.station_flags,
         tally: built.tally,
     };
-    let folder = report::write_dataset(&report, &config.output)?;
+    let folder = report::write_dataset(&report, &config.output, folder)?;
     progress.inc(1);
     if config.timings {
         eprintln!(
@@ -210,25 +207,73 @@ fn analyse_dataset(
     })
 }
 
+/// A mapping inferred from the first table's header and first 2,000 rows, or the sample and the
+/// reason inference failed (for the draft mapping). Errors when the table has no data rows.
+#[allow(clippy::type_complexity)]
+fn infer_mapping(
+    name: &str,
+    table: &RawTable,
+) -> anyhow::Result<Result<(Mapping, Vec<String>), (Vec<Vec<String>>, anyhow::Error)>> {
+    let sample = table.sample_rows(2000)?;
+    if sample.is_empty() {
+        anyhow::bail!(
+            "{}: the file has a header row but no data rows; check that it is the complete download",
+            table.path.display()
+        );
+    }
+    Ok(infer::infer(name, &table.headers, &sample).map_err(|problem| (sample, problem)))
+}
+
+/// The loading half of the pipeline on files held in memory (name, bytes as stored): read, map
+/// (with `mapping`, or inferred as for a data file without one) and build the tally and ledger.
+/// Writes nothing; the fuzz target (`fuzz/`) and the property tests (`tests/hostile_input.rs`)
+/// drive the loader through it.
+pub fn load_in_memory(
+    name: &str,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    mapping: Option<&Mapping>,
+) -> anyhow::Result<crate::tally::build::Built> {
+    let format = mapping.map(|m| m.format.clone()).unwrap_or_default();
+    let tables = files
+        .into_iter()
+        .map(|(path, bytes)| RawTable::from_bytes(&path, bytes, &format))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some(first) = tables.first() else {
+        anyhow::bail!("no input files");
+    };
+    let mapping = match mapping {
+        Some(m) => m.clone(),
+        None => match infer_mapping(name, first)? {
+            Ok((m, _)) => m,
+            Err((_, problem)) => return Err(problem),
+        },
+    };
+    build(name, &tables, &mapping)
+}
+
 /// The error of a failed inference, after writing a draft mapping into the output folder (never
 /// beside the inputs, which are not modified) for the user to complete.
 fn draft_mapping_error(
     dataset: &str,
+    folder: &str,
     table: &RawTable,
     sample: &[Vec<String>],
     problem: anyhow::Error,
     output: &std::path::Path,
 ) -> anyhow::Error {
-    let path = output.join(format!("{}.mapping.draft.toml", report::safe_name(dataset)));
+    let name = format!("{folder}.mapping.draft.toml");
+    let path = output.join(&name);
     let text = infer::draft(dataset, &table.headers, sample, &format!("{problem:#}"));
-    let written = std::fs::create_dir_all(output).and_then(|()| std::fs::write(&path, text));
+    let written = std::fs::create_dir_all(output)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| report::paths::write_file_atomic(output, &name, text.as_bytes()));
     let draft = match written {
         Ok(()) => format!(
             "a draft mapping with the columns the tool could place is in {}: complete it, save it beside the data as {}.mapping.toml (or pass --mapping FILE) and rerun",
             path.display(),
             dataset
         ),
-        Err(e) => format!("(could not write a draft mapping to {}: {e})", path.display()),
+        Err(e) => format!("(could not write a draft mapping to {}: {e:#})", path.display()),
     };
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }

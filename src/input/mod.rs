@@ -92,6 +92,16 @@ impl RawTable {
     pub fn read(path: &Path, format: &FormatSection) -> anyhow::Result<RawTable> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        RawTable::from_bytes(path, bytes, format)
+    }
+
+    /// Parse a file's bytes (as stored: gzip, Parquet or text); `path` names it in messages.
+    /// Reads nothing from disk, so the fuzz and property tests can drive it directly.
+    pub fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        format: &FormatSection,
+    ) -> anyhow::Result<RawTable> {
         let sha256 = hex(&Sha256::digest(&bytes));
         if bytes.is_empty() {
             bail!(
@@ -100,8 +110,7 @@ impl RawTable {
             );
         }
         if decode::is_parquet(&bytes) {
-            drop(bytes);
-            let (headers, columns, n_rows) = parquet::read_columns(path)?;
+            let (headers, columns, n_rows) = parquet::read_columns(bytes, path)?;
             return Ok(RawTable {
                 path: path.to_path_buf(),
                 sha256,
