@@ -64,6 +64,14 @@ pub struct AnalyzeArgs {
     /// Region levels that get their own findings (1 = top level).
     #[arg(long, default_value_t = 1)]
     pub region_depth: usize,
+    /// Largest input file, as stored and decompressed (bytes, or with K, M, G suffix). Files are
+    /// held in memory while read: a larger file is refused with this limit named.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = crate::input::parse_size)]
+    pub max_input_bytes: u64,
+    /// Most data rows per input file (each row takes a few hundred bytes of memory); a longer file is
+    /// refused with this limit named.
+    #[arg(long, value_name = "N", default_value_t = crate::input::Limits::default().max_rows)]
+    pub max_rows: u64,
     /// Print load/test/write timings to stderr.
     #[arg(long)]
     pub timings: bool,

@@ -18,6 +18,8 @@ pub struct Config {
     /// Print load/test/write timings to stderr (for benchmarks; never in outputs).
     pub timings: bool,
     pub quiet: bool,
+    /// Bounds on each input file (`--max-input-bytes`, `--max-rows`).
+    pub limits: crate::input::Limits,
 }
 
 impl Config {
@@ -33,6 +35,9 @@ impl Config {
                 "--replicates must be between 20 and 1000000 (got {}); simulated p-values need the spread of at least 20 replicates",
                 a.replicates
             );
+        }
+        if a.max_rows == 0 {
+            bail!("--max-rows must be at least 1 (got 0)");
         }
         if a.region_depth == 0 {
             bail!("--region-depth must be at least 1 (got 0)");
@@ -64,6 +69,10 @@ impl Config {
             },
             timings: a.timings,
             quiet: a.quiet,
+            limits: crate::input::Limits {
+                max_input_bytes: a.max_input_bytes,
+                max_rows: a.max_rows,
+            },
         })
     }
 }

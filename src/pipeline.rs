@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::finding::Verdict;
 use crate::forensics::{self, ForensicTest};
 use crate::input::discover::{discover, DatasetSource};
-use crate::input::RawTable;
+use crate::input::{Limits, RawTable};
 use crate::mapping::{infer, Mapping};
 use crate::report::index::IndexEntry;
 use crate::report::{self, MappingInfo, Report, RunOptions};
@@ -48,11 +48,13 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         indicatif::ProgressBar::hidden()
     };
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {elapsed} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let names: Vec<&str> = found.datasets.iter().map(|d| d.name.as_str()).collect();
     let folders = report::paths::folder_names(&names);
+    // The spinner and clock keep moving while a large file is read and validated.
+    progress.enable_steady_tick(std::time::Duration::from_millis(250));
     let mut entries = Vec::new();
     for (source, folder) in found.datasets.iter().zip(&folders) {
         let entry = analyse_dataset(source, folder, &tests, &options, config, &progress)
@@ -81,7 +83,7 @@ fn analyse_dataset(
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<IndexEntry> {
     let timer = Instant::now();
-    progress.set_message(format!("{}: reading", source.name));
+
     let format = source
         .mapping
         .as_ref()
@@ -90,7 +92,14 @@ fn analyse_dataset(
     let tables = source
         .files
         .iter()
-        .map(|f| RawTable::read(f, &format))
+        .map(|f| {
+            progress.set_message(format!(
+                "{}: reading {}",
+                report::one_line(&source.name),
+                report::one_line(&f.display().to_string())
+            ));
+            RawTable::read(f, &format, &config.limits)
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     progress.inc(1);
     let (mapping, mut notes, mapping_info_path, source_kind): (
@@ -117,11 +126,16 @@ fn analyse_dataset(
             (m, notes, None, "inferred")
         }
     };
+    progress.set_message(format!(
+        "{}: validating {} rows",
+        report::one_line(&source.name),
+        report::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
+    ));
     let built = build(&source.name, &tables, &mapping)?;
     drop(tables);
     let loaded = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: testing", source.name));
+    progress.set_message(format!("{}: testing", report::one_line(&source.name)));
     notes.extend(built.notes);
     let announced = source.announced.as_ref().map(|(path, file)| (path, file));
     if let Some((path, file)) = announced {
@@ -152,7 +166,7 @@ fn analyse_dataset(
     )?;
     let tested = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: writing", source.name));
+    progress.set_message(format!("{}: writing", report::one_line(&source.name)));
     let report = Report {
         dataset: source.name.clone(),
         options,
@@ -236,7 +250,7 @@ pub fn load_in_memory(
     let format = mapping.map(|m| m.format.clone()).unwrap_or_default();
     let tables = files
         .into_iter()
-        .map(|(path, bytes)| RawTable::from_bytes(&path, bytes, &format))
+        .map(|(path, bytes)| RawTable::from_bytes(&path, bytes, &format, &Limits::default()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let Some(first) = tables.first() else {
         anyhow::bail!("no input files");

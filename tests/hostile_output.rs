@@ -475,3 +475,65 @@ fn names_that_collide_once_sanitised_get_distinct_folders() {
         .iter()
         .all(|p| p.contains(" in") || p.contains(" out")));
 }
+
+/// Run `analyze` on `input` with `extra` options and expect one `error:` line and exit code 2.
+fn refused(input: &Path, extra: &[&str]) -> String {
+    let out = TempDir::new().unwrap();
+    let mut args = vec![
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--output"),
+        out.path().as_os_str(),
+        OsStr::new("-q"),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let o = analyze(&args, out.path());
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    stderr
+}
+
+/// Files over the size or row limits, and a gzip bomb, are refused naming the limit and the
+/// option that raises it; decompression stops at the limit.
+#[test]
+fn inputs_over_the_limits_are_refused_naming_the_option() {
+    let dir = TempDir::new().unwrap();
+    let rows = "region,station,registered,valid,null,ana,bea\nN,1,100,80,2,50,30\nN,2,120,90,1,60,30\nS,3,90,70,0,40,30\n";
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, rows).unwrap();
+    let err = refused(&csv, &["--max-input-bytes", "100"]);
+    assert!(
+        err.contains(
+            "t.csv: the file is 101 bytes, over the input limit of 100 bytes (--max-input-bytes)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("raise it, e.g. --max-input-bytes 1M"), "{err}");
+    let err = refused(&csv, &["--max-rows", "2"]);
+    assert!(
+        err.contains("t.csv: more than 2 data rows, the limit (--max-rows 2)"),
+        "{err}"
+    );
+    assert!(err.contains("--max-rows 4"), "{err}");
+    // 1 GiB of zeros in a 1 MB gzip file: one member of 1 MiB of zeros, repeated 1,024 times.
+    let bomb = dir.path().join("bomb.csv.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut e, &vec![b'0'; 1 << 20]).unwrap();
+    let member = e.finish().unwrap();
+    std::fs::write(&bomb, member.repeat(1024)).unwrap();
+    let started = std::time::Instant::now();
+    let err = refused(&bomb, &["--max-input-bytes", "10M"]);
+    assert!(err.contains("bomb.csv.gz: the file decompresses to more than 10.0 MiB, over the input limit of 10.0 MiB (--max-input-bytes)"), "{err}");
+    assert!(started.elapsed().as_secs() < 20, "stopped at the limit");
+    let o = analyze(
+        &[OsStr::new("--max-input-bytes"), OsStr::new("12X")],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown size suffix"));
+}
