@@ -522,3 +522,17 @@ fn inference_copes_with_rows_shorter_than_the_header() {
     let text = "region,station,registered,valid,null,ana,bea,0\n0,0,0,0,0,0\n0\n";
     check_plain(load(text.as_bytes().to_vec(), None));
 }
+
+/// Two region levels with one name would title two charts alike and write them to one file.
+#[test]
+fn region_levels_must_have_distinct_names() {
+    let text = "[station]\nkey = [\"s\"]\n[[regions]]\ncolumn = \"a\"\nlevel = \"x\"\n[[regions]]\ncolumn = \"b\"\nlevel = \"x\"\n[[candidates]]\ncolumn = \"c\"\n";
+    let err = format!(
+        "{:#}",
+        Mapping::from_text(text, Path::new("m.toml")).unwrap_err()
+    );
+    assert!(
+        err.contains("two [[regions]] levels are named \"x\""),
+        "{err}"
+    );
+}

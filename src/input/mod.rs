@@ -46,7 +46,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_input_bytes: 2 << 30,
-            max_rows: 12_000_000,
+            max_rows: 10_000_000,
         }
     }
 }
