@@ -209,8 +209,9 @@ impl RawTable {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
-        // Refuse a file over the row limit before its rows take memory: lines bound the records
-        // from above, so only a file with more lines than the limit is counted exactly.
+        // Refuse a file over the row limit before its rows take memory: line feeds bound the data
+        // records from above (the header's ends one), so only a file with more lines than the limit
+        // is counted exactly. `for_each_row` checks again (files with CR-only line ends).
         if count_lines(text.as_bytes()) > limits.max_rows {
             let mut reader = delimited::reader(&text, delimiter);
             let mut record = csv::ByteRecord::new();
