@@ -101,10 +101,17 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = crate::calibrate::CalibrationSpec::default().inner_replicates)]
     pub calibration_inner_replicates: u32,
     /// Manipulations to inject with --calibrate (default all): ballot_stuffing, extreme_stuffing,
-    /// vote_switching,
-    /// fabricated_digits, rounded_counts, percentages_first.
+    /// vote_switching, fabricated_digits, rounded_counts, percentages_first.
     #[arg(long, value_delimiter = ',')]
     pub calibration_manipulations: Option<Vec<String>>,
+    /// Largest input file, as stored and decompressed (bytes, or with K, M, G suffix). Files are
+    /// held in memory while read: a larger file is refused with this limit named.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = crate::input::parse_size)]
+    pub max_input_bytes: u64,
+    /// Most data rows per input file (each row takes a few hundred bytes of memory); a longer file is
+    /// refused with this limit named.
+    #[arg(long, value_name = "N", default_value_t = crate::input::Limits::default().max_rows)]
+    pub max_rows: u64,
     /// Print load/test/write timings to stderr.
     #[arg(long)]
     pub timings: bool,
@@ -140,7 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 for e in &summary.entries {
                     eprintln!(
                         "{}: {} stations analysed, {} rows excluded, {} flagged; {} of {} findings deviate; report {}",
-                        e.dataset,
+                        crate::report::one_line(&e.dataset),
                         e.stations,
                         e.rows_excluded,
                         e.flagged,

@@ -21,6 +21,8 @@ pub struct Config {
     /// Print load/test/write timings to stderr (for benchmarks; never in outputs).
     pub timings: bool,
     pub quiet: bool,
+    /// Bounds on each input file (`--max-input-bytes`, `--max-rows`).
+    pub limits: crate::input::Limits,
 }
 
 impl Config {
@@ -37,10 +39,20 @@ impl Config {
                 a.replicates
             );
         }
+        if a.max_rows == 0 {
+            bail!("--max-rows must be at least 1 (got 0)");
+        }
         if a.region_depth == 0 {
             bail!("--region-depth must be at least 1 (got 0)");
         }
-        if let (Ok(i), Ok(o)) = (input.canonicalize(), a.output.canonicalize()) {
+        // The input folder is the folder given, or the folder of the file given: outputs never go
+        // there (a dataset folder or index.md could replace an input).
+        let input_folder = match input.canonicalize() {
+            Ok(i) if i.is_file() => i.parent().map(std::path::Path::to_path_buf),
+            Ok(i) => Some(i),
+            Err(_) => None,
+        };
+        if let (Some(i), Ok(o)) = (input_folder, a.output.canonicalize()) {
             if i == o {
                 bail!("--output {} is the input folder; choose another output folder (inputs are never modified)", a.output.display());
             }
@@ -67,6 +79,10 @@ impl Config {
             calibration,
             timings: a.timings,
             quiet: a.quiet,
+            limits: crate::input::Limits {
+                max_input_bytes: a.max_input_bytes,
+                max_rows: a.max_rows,
+            },
         })
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// One figure a test wants drawn.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
-    /// File name without extension, already safe for any file system (see `report::paths::safe_stem`).
+    /// File name without extension, already safe for any file system (see `file_stem`).
     pub file_stem: String,
     /// What to draw.
     pub spec: FigureSpec,

@@ -5,7 +5,12 @@ use clap::Parser;
 fn main() {
     let cli = election_forensics::cli::Cli::parse();
     if let Err(err) = election_forensics::cli::run(cli) {
-        eprintln!("error: {err:#}");
+        // One line whatever the data: a file name or cell with a line break or a terminal escape
+        // sequence is shown escaped.
+        eprintln!(
+            "error: {}",
+            election_forensics::report::one_line(&format!("{err:#}"))
+        );
         std::process::exit(2);
     }
 }

@@ -16,7 +16,7 @@ use crate::finding::Verdict;
 use crate::forensics::source_reconciliation::Partner;
 use crate::forensics::{self, ForensicTest};
 use crate::input::discover::{discover, DatasetSource};
-use crate::input::RawTable;
+use crate::input::{Limits, RawTable};
 use crate::mapping::{infer, Mapping};
 use crate::report::index::IndexEntry;
 use crate::report::{self, MappingInfo, Report, RunOptions};
@@ -53,10 +53,14 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         indicatif::ProgressBar::hidden()
     };
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {elapsed} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let order = analysis_order(&found.datasets)?;
+    let names: Vec<&str> = found.datasets.iter().map(|d| d.name.as_str()).collect();
+    let folders = report::paths::folder_names(&names);
+    // The spinner and clock keep moving while a large file is read and validated.
+    progress.enable_steady_tick(std::time::Duration::from_millis(250));
     // Tallies (and input file names) of datasets another dataset still has to reconcile with.
     let mut kept: BTreeMap<String, (Tally, Vec<String>)> = BTreeMap::new();
     let mut entries = Vec::new();
@@ -66,9 +70,16 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
             let (tally, files) = &kept[with];
             (with, tally, files.as_slice())
         });
-        let (entry, tally, files) =
-            analyse_dataset(source, partner, &tests, &options, config, &progress)
-                .with_context(|| format!("dataset {}", source.name))?;
+        let (entry, tally, files) = analyse_dataset(
+            source,
+            &folders[index],
+            partner,
+            &tests,
+            &options,
+            config,
+            &progress,
+        )
+        .with_context(|| format!("dataset {}", source.name))?;
         let needed_later = order[position + 1..]
             .iter()
             .any(|&j| reconcile_with(&found.datasets[j]) == Some(source.name.as_str()));
@@ -166,6 +177,7 @@ fn analysis_order(datasets: &[DatasetSource]) -> anyhow::Result<Vec<usize>> {
 /// files). Returns the index entry, the tally and the input file names (for a later pair).
 fn analyse_dataset(
     source: &DatasetSource,
+    folder: &str,
     partner: Option<(&str, &Tally, &[String])>,
     tests: &[&'static ForensicTest],
     options: &RunOptions,
@@ -173,7 +185,7 @@ fn analyse_dataset(
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<(IndexEntry, Tally, Vec<String>)> {
     let timer = Instant::now();
-    progress.set_message(format!("{}: reading", source.name));
+
     let format = source
         .mapping
         .as_ref()
@@ -182,7 +194,14 @@ fn analyse_dataset(
     let tables = source
         .files
         .iter()
-        .map(|f| RawTable::read(f, &format))
+        .map(|f| {
+            progress.set_message(format!(
+                "{}: reading {}",
+                report::one_line(&source.name),
+                report::one_line(&f.display().to_string())
+            ));
+            RawTable::read(f, &format, &config.limits)
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     progress.inc(1);
     let (mapping, mut notes, mapping_info_path, source_kind): (
@@ -193,18 +212,12 @@ fn analyse_dataset(
     ) = match &source.mapping {
         Some((path, m)) => (m.clone(), vec![], Some(path.display().to_string()), "file"),
         None => {
-            let sample = tables[0].sample_rows(2000)?;
-            if sample.is_empty() {
-                anyhow::bail!(
-                    "{}: the file has a header row but no data rows; check that it is the complete download",
-                    tables[0].path.display()
-                );
-            }
-            let (m, notes) = match infer::infer(&source.name, &tables[0].headers, &sample) {
+            let (m, notes) = match infer_mapping(&source.name, &tables[0])? {
                 Ok(inferred) => inferred,
-                Err(problem) => {
+                Err((sample, problem)) => {
                     return Err(draft_mapping_error(
                         &source.name,
+                        folder,
                         &tables[0],
                         &sample,
                         problem,
@@ -215,11 +228,16 @@ fn analyse_dataset(
             (m, notes, None, "inferred")
         }
     };
+    progress.set_message(format!(
+        "{}: validating {} rows",
+        report::one_line(&source.name),
+        report::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
+    ));
     let built = build(&source.name, &tables, &mapping)?;
     drop(tables);
     let loaded = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: testing", source.name));
+    progress.set_message(format!("{}: testing", report::one_line(&source.name)));
     notes.extend(built.notes);
     let announced = source.announced.as_ref().map(|(path, file)| (path, file));
     if let Some((path, file)) = announced {
@@ -289,7 +307,7 @@ fn analyse_dataset(
     };
     let tested = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: writing", source.name));
+    progress.set_message(format!("{}: writing", report::one_line(&source.name)));
     let report = Report {
         dataset: source.name.clone(),
         options,
@@ -310,7 +328,7 @@ fn analyse_dataset(
         tally: built.tally,
         calibration,
     };
-    let folder = report::write_dataset(&report, &config.output)?;
+    let folder = report::write_dataset(&report, &config.output, folder)?;
     progress.inc(1);
     if config.timings {
         eprintln!(
@@ -347,25 +365,73 @@ fn analyse_dataset(
     Ok((entry, report.tally, own_files))
 }
 
+/// A mapping inferred from the first table's header and first 2,000 rows, or the sample and the
+/// reason inference failed (for the draft mapping). Errors when the table has no data rows.
+#[allow(clippy::type_complexity)]
+fn infer_mapping(
+    name: &str,
+    table: &RawTable,
+) -> anyhow::Result<Result<(Mapping, Vec<String>), (Vec<Vec<String>>, anyhow::Error)>> {
+    let sample = table.sample_rows(2000)?;
+    if sample.is_empty() {
+        anyhow::bail!(
+            "{}: the file has a header row but no data rows; check that it is the complete download",
+            table.path.display()
+        );
+    }
+    Ok(infer::infer(name, &table.headers, &sample).map_err(|problem| (sample, problem)))
+}
+
+/// The loading half of the pipeline on files held in memory (name, bytes as stored): read, map
+/// (with `mapping`, or inferred as for a data file without one) and build the tally and ledger.
+/// Writes nothing; the fuzz target (`fuzz/`) and the property tests (`tests/hostile_input.rs`)
+/// drive the loader through it.
+pub fn load_in_memory(
+    name: &str,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    mapping: Option<&Mapping>,
+) -> anyhow::Result<crate::tally::build::Built> {
+    let format = mapping.map(|m| m.format.clone()).unwrap_or_default();
+    let tables = files
+        .into_iter()
+        .map(|(path, bytes)| RawTable::from_bytes(&path, bytes, &format, &Limits::default()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some(first) = tables.first() else {
+        anyhow::bail!("no input files");
+    };
+    let mapping = match mapping {
+        Some(m) => m.clone(),
+        None => match infer_mapping(name, first)? {
+            Ok((m, _)) => m,
+            Err((_, problem)) => return Err(problem),
+        },
+    };
+    build(name, &tables, &mapping)
+}
+
 /// The error of a failed inference, after writing a draft mapping into the output folder (never
 /// beside the inputs, which are not modified) for the user to complete.
 fn draft_mapping_error(
     dataset: &str,
+    folder: &str,
     table: &RawTable,
     sample: &[Vec<String>],
     problem: anyhow::Error,
     output: &std::path::Path,
 ) -> anyhow::Error {
-    let path = output.join(format!("{}.mapping.draft.toml", report::safe_name(dataset)));
+    let name = format!("{folder}.mapping.draft.toml");
+    let path = output.join(&name);
     let text = infer::draft(dataset, &table.headers, sample, &format!("{problem:#}"));
-    let written = std::fs::create_dir_all(output).and_then(|()| std::fs::write(&path, text));
+    let written = std::fs::create_dir_all(output)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| report::paths::write_file_atomic(output, &name, text.as_bytes()));
     let draft = match written {
         Ok(()) => format!(
             "a draft mapping with the columns the tool could place is in {}: complete it, save it beside the data as {}.mapping.toml (or pass --mapping FILE) and rerun",
             path.display(),
             dataset
         ),
-        Err(e) => format!("(could not write a draft mapping to {}: {e})", path.display()),
+        Err(e) => format!("(could not write a draft mapping to {}: {e:#})", path.display()),
     };
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }

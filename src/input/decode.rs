@@ -21,10 +21,12 @@ pub fn is_parquet(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1")
 }
 
-/// Decompress gzip (possibly multi-member) into memory.
-pub fn gunzip(bytes: &[u8], path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() * 8);
+/// Decompress gzip (possibly multi-member) into memory, stopping one byte past `max` (the caller
+/// refuses an output that long: a gzip bomb never gets further).
+pub fn gunzip(bytes: &[u8], path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(8).min(max as usize));
     flate2::read::MultiGzDecoder::new(bytes)
+        .take(max.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| {
             anyhow::anyhow!(

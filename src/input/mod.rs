@@ -30,6 +30,61 @@ pub fn delimiter_byte(declared: &str) -> anyhow::Result<u8> {
     }
 }
 
+/// Bounds on one input file, so that a huge or hostile file (a gzip bomb, a 2 GB export) is refused
+/// with a message naming the limit and the option that raises it, instead of exhausting memory.
+/// The whole file is held in memory as text while its rows are parsed, and each row then takes
+/// a few hundred bytes (README.md, "Resource bounds").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most bytes of a file, as stored and after decompression (`--max-input-bytes`).
+    pub max_input_bytes: u64,
+    /// Most data rows of a file (`--max-rows`).
+    pub max_rows: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_input_bytes: 2 << 30,
+            max_rows: 10_000_000,
+        }
+    }
+}
+
+/// Bytes for people: 2.0 GiB, 512.0 MiB, 900 bytes.
+pub fn fmt_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// A size on the command line: bytes, or with a K, M, G or T suffix (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown size suffix in {text:?}: use K, M, G or T")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{text:?} is not a size: give bytes, or e.g. 512M, 4G"))
+}
+
 /// A table read from one file: header names and rows of text cells.
 pub struct RawTable {
     /// The file, as given on the command line (joined with the folder).
@@ -43,6 +98,8 @@ pub struct RawTable {
     /// Encoding used to decode text ("UTF-8 (with BOM)", "windows-1252", ...; "binary" for Parquet).
     pub encoding: &'static str,
     body: Body,
+    /// `Limits::max_rows`, checked while rows are read.
+    max_rows: u64,
 }
 
 enum Body {
@@ -89,9 +146,25 @@ impl Cells<'_> {
 
 impl RawTable {
     /// Read a file (text, gzip text or Parquet) with the mapping's format options.
-    pub fn read(path: &Path, format: &FormatSection) -> anyhow::Result<RawTable> {
+    pub fn read(path: &Path, format: &FormatSection, limits: &Limits) -> anyhow::Result<RawTable> {
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        check_size(path, size, limits, "is")?;
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        RawTable::from_bytes(path, bytes, format, limits)
+    }
+
+    /// Parse a file's bytes (as stored: gzip, Parquet or text); `path` names it in messages.
+    /// Reads nothing from disk, so the fuzz and property tests can drive it directly.
+    pub fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        format: &FormatSection,
+        limits: &Limits,
+    ) -> anyhow::Result<RawTable> {
+        check_size(path, bytes.len() as u64, limits, "is")?;
         let sha256 = hex(&Sha256::digest(&bytes));
         if bytes.is_empty() {
             bail!(
@@ -100,8 +173,7 @@ impl RawTable {
             );
         }
         if decode::is_parquet(&bytes) {
-            drop(bytes);
-            let (headers, columns, n_rows) = parquet::read_columns(path)?;
+            let (headers, columns, n_rows) = parquet::read_columns(bytes, path)?;
             return Ok(RawTable {
                 path: path.to_path_buf(),
                 sha256,
@@ -109,10 +181,13 @@ impl RawTable {
                 format: "parquet".into(),
                 encoding: "binary",
                 body: Body::Columns { columns, n_rows },
+                max_rows: limits.max_rows,
             });
         }
         let (bytes, kind) = if decode::is_gzip(&bytes) {
-            (decode::gunzip(&bytes, path)?, "text (gzip)")
+            let text = decode::gunzip(&bytes, path, limits.max_input_bytes)?;
+            check_size(path, text.len() as u64, limits, "decompresses to")?;
+            (text, "text (gzip)")
         } else {
             (bytes, "text")
         };
@@ -134,6 +209,22 @@ impl RawTable {
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        // Refuse a file over the row limit before its rows take memory: line feeds bound the data
+        // records from above (the header's ends one), so only a file with more lines than the limit
+        // is counted exactly. `for_each_row` checks again (files with CR-only line ends).
+        if count_lines(text.as_bytes()) > limits.max_rows {
+            let mut reader = delimited::reader(&text, delimiter);
+            let mut record = csv::ByteRecord::new();
+            let mut records = 0u64;
+            while records <= limits.max_rows
+                && reader.read_byte_record(&mut record).unwrap_or(false)
+            {
+                records += 1;
+            }
+            if records > limits.max_rows {
+                return Err(too_many_rows(path, limits.max_rows));
+            }
+        }
         let shown = match delimiter {
             b'\t' => "tab".to_string(),
             d => format!("'{}'", d as char),
@@ -145,6 +236,7 @@ impl RawTable {
             format: format!("{kind}, delimiter {shown}"),
             encoding,
             body: Body::Text { text, delimiter },
+            max_rows: limits.max_rows,
         })
     }
 
@@ -209,6 +301,7 @@ impl RawTable {
                 // fields so far.
                 let mut embedded = 0u64;
                 let mut row = 1u64;
+                let mut records = 0u64;
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(false) => break,
@@ -223,6 +316,10 @@ impl RawTable {
                             row = (pos.line() - u64::from(ended_line))
                                 .saturating_sub(embedded)
                                 .max(row + 1);
+                            records += 1;
+                            if records > self.max_rows {
+                                return Err(self.too_many_rows());
+                            }
                             f(row, &Cells::Record(&record))?;
                         }
                         Err(e) => bail!(
@@ -234,12 +331,27 @@ impl RawTable {
                 }
             }
             Body::Columns { columns, n_rows } => {
+                if *n_rows as u64 > self.max_rows {
+                    return Err(self.too_many_rows());
+                }
                 for i in 0..*n_rows {
                     f(i as u64 + 1, &Cells::Columns(columns, i))?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// The number of data rows, approximately (lines for text), for progress messages.
+    pub fn approx_rows(&self) -> u64 {
+        match &self.body {
+            Body::Text { text, .. } => count_lines(text.as_bytes()).saturating_sub(1),
+            Body::Columns { n_rows, .. } => *n_rows as u64,
+        }
+    }
+
+    fn too_many_rows(&self) -> anyhow::Error {
+        too_many_rows(&self.path, self.max_rows)
     }
 
     /// The first `n` rows as text cells (for mapping inference).
@@ -261,6 +373,43 @@ impl RawTable {
             Err(e) if e.to_string() != stop => Err(e),
             _ => Ok(out),
         }
+    }
+}
+
+fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+fn too_many_rows(path: &Path, max_rows: u64) -> anyhow::Error {
+    anyhow::anyhow!(
+            "{}: more than {} data rows, the limit (--max-rows {}) that keeps memory bounded (a few hundred bytes per row); raise it, e.g. --max-rows {}, on a machine with the memory (README.md, \"Resource bounds\"), or split the file",
+            path.display(),
+            crate::report::fmt_int(max_rows),
+            max_rows,
+            max_rows.saturating_mul(2)
+        )
+}
+
+/// Refuse a file over `Limits::max_input_bytes` (`what`: "is", "decompresses to").
+fn check_size(path: &Path, size: u64, limits: &Limits, what: &str) -> anyhow::Result<()> {
+    if size > limits.max_input_bytes {
+        bail!(
+            "{}: the file {what} {}, over the input limit of {} (--max-input-bytes) that keeps memory bounded (the text is held in memory, plus a few hundred bytes per row); raise it, e.g. --max-input-bytes {}, on a machine with the memory (README.md, \"Resource bounds\"), or split the file",
+            path.display(),
+            if what == "is" { fmt_bytes(size) } else { format!("more than {}", fmt_bytes(limits.max_input_bytes)) },
+            fmt_bytes(limits.max_input_bytes),
+            suggest(size.max(limits.max_input_bytes.saturating_add(1)))
+        );
+    }
+    Ok(())
+}
+
+/// A `--max-input-bytes` value just above `size`, in whole GiB or MiB.
+fn suggest(size: u64) -> String {
+    if size >= 1 << 30 {
+        format!("{}G", size.div_ceil(1 << 30))
+    } else {
+        format!("{}M", size.div_ceil(1 << 20))
     }
 }
 
@@ -361,7 +510,7 @@ mod tests {
             "a.csv",
             "\u{feff}Región ; votos\r\n\"Costa\r\nNorte\";\"1.234\"\r\n\r\nSur;5\r\n".as_bytes(),
         );
-        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        let t = RawTable::read(&p, &FormatSection::default(), &Limits::default()).unwrap();
         assert_eq!(t.headers, vec!["Región", "votos"]);
         assert_eq!(t.encoding, "UTF-8 (with BOM)");
         let r = rows(&t);
@@ -380,6 +529,20 @@ mod tests {
     }
 
     #[test]
+    fn sizes_read_with_suffixes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert_eq!(parse_size("4g"), Ok(4 << 30));
+        assert_eq!(parse_size(" 2 G "), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("9999999999T").is_err(), "overflow refused");
+        assert_eq!(fmt_bytes(2 << 30), "2.0 GiB");
+        assert_eq!(suggest(134), "1M");
+        assert_eq!(suggest((5 << 30) + 1), "6G");
+    }
+
+    #[test]
     fn missing_columns_name_the_key_and_near_matches() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(
@@ -387,7 +550,7 @@ mod tests {
             "bo.csv",
             "Número Mesa,País,Departamento,Inscritos,CC\n1,Bolivia,La Paz,230,80\n".as_bytes(),
         );
-        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        let t = RawTable::read(&p, &FormatSection::default(), &Limits::default()).unwrap();
         let err = t
             .column_for("Pais", "[[regions]] column")
             .unwrap_err()
@@ -427,7 +590,7 @@ mod tests {
             encoding: Some("latin1".into()),
             ..Default::default()
         };
-        let t = RawTable::read(&p, &format).unwrap();
+        let t = RawTable::read(&p, &format, &Limits::default()).unwrap();
         assert_eq!(t.headers, vec!["Región", "votos"]);
         assert_eq!(t.format, "text (gzip), delimiter tab");
     }
@@ -436,7 +599,7 @@ mod tests {
     fn empty_files_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "e.csv", b"");
-        let err = RawTable::read(&p, &FormatSection::default())
+        let err = RawTable::read(&p, &FormatSection::default(), &Limits::default())
             .err()
             .unwrap()
             .to_string();
@@ -447,7 +610,7 @@ mod tests {
     fn duplicate_headers_are_reported_when_used() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "d.csv", b"a,a,b\n1,2,3\n");
-        let t = RawTable::read(&p, &FormatSection::default()).unwrap();
+        let t = RawTable::read(&p, &FormatSection::default(), &Limits::default()).unwrap();
         assert!(t
             .column_index("a")
             .unwrap_err()

@@ -1,7 +1,6 @@
 //! Parquet input through Polars: every column is cast to text so that one validation path (with
 //! the same ledger reasons and error messages) serves text and Parquet files alike.
 
-use anyhow::Context as _;
 use polars::prelude::*;
 use std::path::Path;
 
@@ -9,10 +8,9 @@ use std::path::Path;
 /// Header names, text columns (`None` = null cell) and the number of rows.
 pub type TextColumns = (Vec<String>, Vec<Vec<Option<String>>>, usize);
 
-pub fn read_columns(path: &Path) -> anyhow::Result<TextColumns> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let df = ParquetReader::new(file)
+/// `bytes` are the file's content, `path` names it in messages.
+pub fn read_columns(bytes: Vec<u8>, path: &Path) -> anyhow::Result<TextColumns> {
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file ({e})", path.display()))?;
     let n_rows = df.height();

@@ -290,8 +290,10 @@ pub fn draft(dataset: &str, headers: &[String], sample: &[Vec<String>], problem:
     }
     let columns: Vec<String> = headers.iter().map(|h| format!("{h:?}")).collect();
     let mut text = format!(
-        "# DRAFT mapping for dataset {dataset:?}: the columns could not be inferred\n#   ({})\n# Check every entry against the file's columns, fix the station key, regions, counts and\n# candidates, save it beside the data as {dataset}.mapping.toml (or pass --mapping FILE) and rerun.\n# The file's columns: {}\n\n",
-        problem.replace('\n', " "),
+        "# DRAFT mapping for dataset {dataset:?}: the columns could not be inferred\n#   ({})\n# Check every entry against the file's columns, fix the station key, regions, counts and\n# candidates, save it beside the data as {}.mapping.toml (or pass --mapping FILE) and rerun.\n# The file's columns: {}\n\n",
+        problem.replace(char::is_control, " "),
+        // A comment line ends at a line break: a name with one must not add TOML lines.
+        dataset.replace(char::is_control, " "),
         columns.join(", ")
     );
     text.push_str(&mapping.to_toml().unwrap_or_default());
@@ -467,9 +469,12 @@ pub fn infer(
                 .filter(|row| {
                     let total: u64 = candidates
                         .iter()
-                        .filter_map(|&c| parse_count(&row[c], None).ok())
+                        .filter_map(|&c| parse_count(row.get(c)?, None).ok())
                         .sum();
-                    parse_count(&row[v], None).is_ok_and(|valid| valid != total)
+                    // Rows shorter than the header (malformed, excluded later) have no cell here.
+                    row.get(v)
+                        .and_then(|cell| parse_count(cell, None).ok())
+                        .is_some_and(|valid| valid != total)
                 })
                 .count();
             if mismatches * 2 > sample.len() {

@@ -267,12 +267,17 @@ impl Mapping {
     pub fn from_file(path: &Path) -> anyhow::Result<Mapping> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read mapping file {}", path.display()))?;
-        let mapping: Mapping = toml::from_str(&text).map_err(|e| {
+        Mapping::from_text(&text, path)
+    }
+
+    /// Parse and check mapping text; `path` names the file in messages.
+    pub fn from_text(text: &str, path: &Path) -> anyhow::Result<Mapping> {
+        let mapping: Mapping = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "mapping file {}{}: {} (see the mapping examples in README.md)",
                 path.display(),
                 e.span()
-                    .map(|span| line_column(&text, span.start))
+                    .map(|span| line_column(text, span.start))
                     .map(|(line, column)| format!(", line {line}, column {column}"))
                     .unwrap_or_default(),
                 one_line(e.message())
@@ -303,6 +308,16 @@ impl Mapping {
                 bail!("layout = \"long\" takes candidates from [long] candidate_column: remove [[candidates]]")
             }
             _ => {}
+        }
+        // Level names title the regional charts and name their files: two equal names would share one.
+        let mut levels = std::collections::HashSet::new();
+        for r in &self.regions {
+            if !levels.insert(r.level_name()) {
+                bail!(
+                    "two [[regions]] levels are named {:?}; give each level a distinct name (level = \"...\")",
+                    r.level_name()
+                );
+            }
         }
         for rule in &self.exclude {
             if rule.equals.is_empty() == rule.not_equals.is_empty() {

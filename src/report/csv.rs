@@ -4,19 +4,53 @@
 //! tables tests list in full (`DataTable`, e.g. `reconciliation_differences.csv`).
 //!
 //! Data strings are neutralised against spreadsheet formula injection (OWASP "CSV Injection"): a
-//! cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, unless it is
-//! a plain number (so `-3` stays a number).
+//! cell starting with `=`, `+`, `-`, `@`, tab, carriage return or line feed (also after leading
+//! spaces, which spreadsheets skip) gets a leading `'`, unless it is a plain decimal number (so `-3`
+//! and `+12.5` stay numbers; `-inf` or `-2+3` do not count as numbers and are neutralised).
+//! Quotes, delimiters and line breaks inside cells are quoted by the `csv` writer (RFC 4180).
 
 use super::Report;
 
 /// Neutralise a data string for spreadsheets.
 pub fn safe_cell(s: &str) -> String {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.parse::<f64>().is_err() {
+    let risky = s.starts_with(['\t', '\r', '\n'])
+        || s.trim_start_matches(' ')
+            .starts_with(['=', '+', '-', '@', '\t', '\r', '\n']);
+    if risky && !is_plain_number(s) {
         format!("'{s}")
     } else {
         s.to_string()
     }
+}
+
+/// `[+-]digits[.digits][e[+-]digits]`, ASCII only: what a spreadsheet reads as a number, never as
+/// a formula.
+fn is_plain_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let mut n = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        n += digits(&mut i);
+    }
+    if n == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 fn file_name(report: &Report<'_>, file: u32) -> String {
@@ -96,5 +130,21 @@ mod tests {
         assert_eq!(safe_cell("-3"), "-3");
         assert_eq!(safe_cell("+12.5"), "+12.5");
         assert_eq!(safe_cell("Región Andina"), "Región Andina");
+        assert_eq!(safe_cell("-1.5e3"), "-1.5e3");
+        assert_eq!(safe_cell("12"), "12");
+        // Not numbers, though Rust's f64 parser takes them: neutralised.
+        assert_eq!(safe_cell("-inf"), "'-inf");
+        assert_eq!(safe_cell("+NaN"), "'+NaN");
+        assert_eq!(
+            safe_cell("-2+3+cmd|' /C calc'!A0"),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(safe_cell("-"), "'-");
+        assert_eq!(safe_cell("\t=1+1"), "'\t=1+1");
+        assert_eq!(safe_cell("\r=1+1"), "'\r=1+1");
+        assert_eq!(safe_cell("\n=1+1"), "'\n=1+1");
+        assert_eq!(safe_cell("  =1+1"), "'  =1+1");
+        assert_eq!(safe_cell("a=1"), "a=1");
+        assert_eq!(safe_cell(""), "");
     }
 }

@@ -1,4 +1,5 @@
-//! `output/index.md`: one line per dataset of the run, written atomically (temp file + rename).
+//! `output/index.md`: one line per dataset of the run, written atomically (temp file + rename,
+//! never through a symbolic link: `paths::write_file_atomic`).
 
 use std::path::Path;
 
@@ -45,8 +46,5 @@ pub fn write(output: &Path, entries: &[IndexEntry], ignored: &[String]) -> anyho
             s.push_str(&format!("- {}\n", escape(f)));
         }
     }
-    let tmp = output.join(format!(".index.md.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, s)?;
-    std::fs::rename(&tmp, output.join("index.md"))?;
-    Ok(())
+    super::paths::write_file_atomic(output, "index.md", s.as_bytes())
 }

@@ -8,7 +8,10 @@
 //! at the start (block quote); `_` and `~` only when the text has another one that could pair
 //! with it (emphasis, strikethrough; `_` inside a word never can); `#` at the start or after a
 //! space (headings and their closing sequence); `!` before `[`; a list marker (`-`, `+`, `1.`,
-//! `1)`) at the start. Every text block is a single line (line breaks become spaces).
+//! `1)`) at the start. GFM's extended autolinks are broken up too, so a name cannot become a link
+//! by itself: the `:` of `http://`, `https://` and `ftp://`, the `.` of `www.` at a word start,
+//! and the `@` of an e-mail address shape (`a@b`). Every text block is a single line (line breaks
+//! become spaces).
 
 use super::document::{Block, Document};
 
@@ -61,6 +64,25 @@ pub fn escape(s: &str) -> String {
             '~' => tildes > 1,
             '#' => i == first || chars[i - 1].is_whitespace(),
             '!' => next == Some('['),
+            ':' => {
+                chars.get(i + 1..i + 3) == Some(&['/', '/'][..])
+                    && ["http", "https", "ftp"].iter().any(|scheme| {
+                        let n = scheme.len();
+                        i >= n
+                            && chars[i - n..i]
+                                .iter()
+                                .zip(scheme.chars())
+                                .all(|(a, b)| a.to_ascii_lowercase() == b)
+                            && !alnum(i.checked_sub(n + 1))
+                    })
+            }
+            '.' => {
+                Some(i) == marker_end
+                    || i >= 3
+                        && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
+                        && !alnum(i.checked_sub(4))
+            }
+            '@' => alnum(i.checked_sub(1)) && alnum(Some(i + 1)),
             _ => Some(i) == marker_end,
         };
         if needs {
@@ -123,7 +145,7 @@ mod tests {
     #[test]
     fn hostile_names_stay_text() {
         assert_eq!(escape("a|b"), "a\\|b");
-        assert_eq!(escape("[x](http://evil)"), "\\[x\\](http://evil)");
+        assert_eq!(escape("[x](http://evil)"), "\\[x\\](http\\://evil)");
         assert_eq!(escape("<script>"), "\\<script\\>");
         assert_eq!(escape("cand_a _x_"), "cand_a \\_x\\_");
         let doc = Document {
@@ -145,6 +167,15 @@ mod tests {
         assert_eq!(escape("- item"), "\\- item");
         assert_eq!(escape("12. item"), "12\\. item");
         assert_eq!(escape("`code`"), "\\`code\\`");
+        // GFM extended autolinks: no bare URL, www. address or e-mail becomes a link.
+        assert_eq!(
+            escape("see http://evil.example"),
+            "see http\\://evil.example"
+        );
+        assert_eq!(escape("HTTPS://x"), "HTTPS\\://x");
+        assert_eq!(escape("www.evil.example"), "www\\.evil.example");
+        assert_eq!(escape("mail a@b.example"), "mail a\\@b.example");
+        assert_eq!(escape("awww.x, xhttp://y"), "awww.x, xhttp://y");
     }
 
     #[test]

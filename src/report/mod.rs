@@ -14,8 +14,11 @@ pub mod html;
 pub mod index;
 pub mod json;
 pub mod markdown;
+pub mod paths;
 pub mod run_record;
 pub mod summary;
+
+pub use paths::safe_name;
 
 use std::path::{Path, PathBuf};
 
@@ -113,60 +116,71 @@ pub fn fmt_int(n: u64) -> String {
     out
 }
 
-/// Write one dataset's outputs under `output/<dataset>` atomically. Returns the final folder.
-pub fn write_dataset(report: &Report<'_>, output: &Path) -> anyhow::Result<PathBuf> {
+/// Write one dataset's outputs under `output/<folder>` atomically (`folder` from
+/// `paths::folder_names`). Returns the final folder.
+///
+/// The outputs go to a fresh `.tmp-*` folder that is renamed into place; an existing dataset folder
+/// (or a symbolic link in its place, which is replaced, never followed) is moved aside first and
+/// removed after. A folder that holds one of the inputs is never replaced.
+pub fn write_dataset(report: &Report<'_>, output: &Path, folder: &str) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create output folder {}", output.display()))?;
-    let folder = safe_name(&report.dataset);
-    let final_dir = output.join(&folder);
+    let final_dir = output.join(folder);
+    let mut inputs: Vec<&str> = report
+        .ledger
+        .inputs
+        .iter()
+        .map(|i| i.path.as_str())
+        .collect();
+    inputs.extend(report.mapping.path.as_deref());
+    paths::check_not_input(&final_dir, &inputs)?;
     let tmp = output.join(format!(".tmp-{folder}-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    std::fs::create_dir_all(tmp.join("figures"))?;
+    paths::remove_entry(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+    std::fs::create_dir(&tmp)
+        .and_then(|()| std::fs::create_dir(tmp.join("figures")))
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
     let result = write_all(report, &tmp);
     if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = paths::remove_entry(&tmp);
         return Err(e);
     }
     let old = output.join(format!(".old-{folder}-{}", std::process::id()));
-    if final_dir.exists() {
+    paths::remove_entry(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    if paths::occupied(&final_dir) {
         std::fs::rename(&final_dir, &old)
             .with_context(|| format!("cannot replace {}", final_dir.display()))?;
     }
     std::fs::rename(&tmp, &final_dir)
         .with_context(|| format!("cannot move results into {}", final_dir.display()))?;
-    if old.exists() {
-        let _ = std::fs::remove_dir_all(&old);
-    }
+    let _ = paths::remove_entry(&old);
     Ok(final_dir)
 }
 
-/// A dataset name as a folder name: ASCII letters, digits, `.`, `-`, `_` kept (no leading dot);
-/// anything else becomes `_`, and a short hash keeps altered names distinct.
-pub fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
+/// Text on one line with control characters shown as escapes (`\n`, `\u{1b}`), for comments in
+/// written TOML and for the terminal: a file name with a line break or an escape sequence can
+/// neither add lines to a file nor drive the terminal.
+pub fn one_line(s: &str) -> String {
+    s.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
+            if c.is_control() {
+                c.escape_default().to_string()
             } else {
-                '_'
+                c.to_string()
             }
         })
-        .collect::<String>()
-        .trim_start_matches('.')
-        .chars()
-        .take(80)
-        .collect();
-    if cleaned == name && !cleaned.is_empty() {
-        cleaned
-    } else {
-        crate::figure::file_stem(&[name])
-    }
+        .collect()
 }
 
 fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
+    // Stems hash the names they are built from, so equal stems mean equal names: a bug upstream
+    // (mapping and announcement checks keep names distinct), reported rather than overwriting.
+    let mut stems = std::collections::HashSet::new();
+    if let Some(f) = report.figures.iter().find(|f| !stems.insert(&f.file_stem)) {
+        anyhow::bail!(
+            "two charts would be written to figures/{}.png; please report this with the mapping used",
+            f.file_stem
+        );
+    }
     report
         .figures
         .par_iter()
@@ -211,10 +225,10 @@ fn mapping_text(report: &Report<'_>) -> anyhow::Result<String> {
             "# Inferred by {} {} from the column names of {}.\n# Check it, edit it, save it beside the data as {}.mapping.toml and rerun.\n\n",
             TOOL.name,
             TOOL.version,
-            report.ledger.inputs.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", "),
-            report.dataset
+            one_line(&report.ledger.inputs.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", ")),
+            one_line(&report.dataset)
         ),
-        _ => format!("# Mapping used (from {}).\n\n", report.mapping.path.as_deref().unwrap_or("?")),
+        _ => format!("# Mapping used (from {}).\n\n", one_line(report.mapping.path.as_deref().unwrap_or("?"))),
     };
     Ok(head + &report.mapping.mapping.to_toml()?)
 }
@@ -230,8 +244,6 @@ mod tests {
         assert_eq!(fmt_p(0.0), "< 1e-300");
         assert_eq!(fmt_int(10659128), "10,659,128");
         assert_eq!(fmt_int(12), "12");
-        assert_eq!(safe_name("clean"), "clean");
-        assert!(safe_name("../../etc").starts_with("etc__"));
-        assert!(!safe_name("a/b").contains('/'));
+        assert_eq!(one_line("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
     }
 }
