@@ -94,7 +94,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn of(flagged: u32, copies: u32) -> Rate {
+    pub(crate) fn of(flagged: u32, copies: u32) -> Rate {
         Rate {
             flagged,
             copies,
@@ -282,25 +282,54 @@ pub fn calibrate(
 const MAX_CURVES: usize = 7;
 
 /// Detection rate against strength, one panel per manipulation; the same curves in every panel
-/// (so a test keeps its colour): "any test" and the `MAX_CURVES` tests with the highest detection
-/// rate above their baseline anywhere (ties in registry order). The baseline is drawn at 0.
+/// (so a test keeps its colour): "any test", each manipulation's best test (largest detection rate
+/// above its baseline), then the tests with the largest such gain anywhere, `MAX_CURVES` at most
+/// (ties in registry order). The baseline is drawn at 0.
 pub fn figure(c: &Calibration, dataset: &str) -> FigureSpec {
     let max_s = c.spec.strengths.iter().cloned().fold(0.0, f64::max);
-    let gain = |t: &TestPower| {
-        t.detection
+    let gain_in = |t: &TestPower, m: usize| {
+        t.detection[m]
             .iter()
-            .flatten()
             .map(|r| r.rate - t.baseline.rate)
             .fold(0.0, f64::max)
     };
-    let mut ranked: Vec<(usize, &TestPower)> = c
+    let gain = |t: &TestPower| {
+        (0..t.detection.len())
+            .map(|m| gain_in(t, m))
+            .fold(0.0, f64::max)
+    };
+    let candidates: Vec<(usize, &TestPower)> = c
         .tests
         .iter()
         .enumerate()
         .filter(|(_, t)| t.test_id != "any_test" && gain(t) > 0.0)
         .collect();
-    ranked.sort_by(|a, b| gain(b.1).total_cmp(&gain(a.1)).then(a.0.cmp(&b.0)));
-    ranked.truncate(MAX_CURVES);
+    let mut ranked: Vec<(usize, &TestPower)> = Vec::new();
+    // Each manipulation's best test first (first in registry order on ties).
+    for m in 0..c.spec.manipulations.len() {
+        let best = candidates
+            .iter()
+            .filter(|(_, t)| gain_in(t, m) > 0.0)
+            .max_by(|a, b| {
+                gain_in(a.1, m)
+                    .total_cmp(&gain_in(b.1, m))
+                    .then(b.0.cmp(&a.0))
+            });
+        if let Some(&(i, t)) = best {
+            if ranked.len() < MAX_CURVES && !ranked.iter().any(|(j, _)| *j == i) {
+                ranked.push((i, t));
+            }
+        }
+    }
+    let mut rest: Vec<(usize, &TestPower)> = candidates
+        .into_iter()
+        .filter(|(i, _)| !ranked.iter().any(|(j, _)| j == i))
+        .collect();
+    rest.sort_by(|a, b| gain(b.1).total_cmp(&gain(a.1)).then(a.0.cmp(&b.0)));
+    ranked.extend(
+        rest.into_iter()
+            .take(MAX_CURVES.saturating_sub(ranked.len())),
+    );
     ranked.sort_by_key(|(i, _)| *i);
     let drawn: Vec<&TestPower> = ranked
         .into_iter()

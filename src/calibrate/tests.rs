@@ -125,3 +125,47 @@ fn figure_has_one_panel_per_manipulation_with_the_baseline_at_zero() {
     assert_eq!(any.points[0].0, 0.0);
     assert_eq!(any.points[2], (100.0, 100.0));
 }
+
+#[test]
+fn chart_keeps_each_manipulations_best_test_among_many() {
+    let rate = |flagged: u32| Rate::of(flagged, 10);
+    let test = |id: &str, m0: u32, m1: u32| TestPower {
+        test_id: id.to_string(),
+        baseline: rate(0),
+        detection: vec![vec![rate(m0)], vec![rate(m1)]],
+    };
+    // Nine tests see manipulation 0 perfectly; only the last sees manipulation 1 (and less well).
+    let mut tests: Vec<TestPower> = (0..9).map(|i| test(&format!("t{i}"), 10, 0)).collect();
+    tests.push(test("only_m1", 0, 6));
+    tests.push(test("any_test", 10, 6));
+    let c = Calibration {
+        spec: CalibrationSpec {
+            replicates: 10,
+            strengths: vec![0.1],
+            inner_replicates: 20,
+            manipulations: vec![Manipulation::RoundedCounts, Manipulation::VoteSwitching],
+        },
+        manipulation_descriptions: vec![String::new(), String::new()],
+        mean_stations_changed: vec![vec![1.0], vec![1.0]],
+        tests,
+        skipped: vec![],
+    };
+    let FigureSpec::Grid {
+        panels, caption, ..
+    } = figure(&c, "x")
+    else {
+        panic!("a grid")
+    };
+    let Panel::Lines(p) = &panels[1] else {
+        panic!("line panels")
+    };
+    let names: Vec<&str> = p.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["t0", "t1", "t2", "t3", "t4", "t5", "only m1", "any test"]
+    );
+    assert!(
+        caption.contains("the other 3 are in the table"),
+        "{caption}"
+    );
+}
