@@ -348,6 +348,17 @@ fn tiny_text(delimiter: &str, line_end: &str) -> String {
 }
 
 /// Write `<dir>/<stem>.<ext>` with `bytes` and `<dir>/<stem>.mapping.toml` with `mapping`.
+/// `gen.csv` with its mapping: 120 generated stations in each of North, South and East.
+fn three_region_dataset(dir: &TempDir) -> PathBuf {
+    let rows = generated_rows(&["North", "South", "East"], 120, 42);
+    write_dataset(
+        dir.path(),
+        "gen.csv",
+        generated_csv(&TINY_HEADER, &rows).as_bytes(),
+        &tiny_mapping_text(),
+    )
+}
+
 fn write_dataset(dir: &Path, file_name: &str, bytes: &[u8], mapping: &str) -> PathBuf {
     let path = dir.join(file_name);
     std::fs::write(&path, bytes).unwrap();
@@ -577,13 +588,7 @@ fn prints_a_summary_unless_quiet() {
 #[test]
 fn same_seed_gives_byte_identical_results_and_report() {
     let dir = TempDir::new().unwrap();
-    let rows = generated_rows(&["North", "South", "East"], 120, 42);
-    let input = write_dataset(
-        dir.path(),
-        "gen.csv",
-        generated_csv(&TINY_HEADER, &rows).as_bytes(),
-        &tiny_mapping_text(),
-    );
+    let input = three_region_dataset(&dir);
     let a = run_ok(&input, &["--seed", "7"]);
     let b = run_ok(&input, &["--seed", "7"]);
     for f in ["results.json", "report.md"] {
@@ -627,13 +632,7 @@ fn same_seed_gives_byte_identical_results_and_report() {
 #[test]
 fn holm_correction_is_recorded_and_never_less_strict_than_bh() {
     let dir = TempDir::new().unwrap();
-    let rows = generated_rows(&["North", "South", "East"], 120, 42);
-    let input = write_dataset(
-        dir.path(),
-        "gen.csv",
-        generated_csv(&TINY_HEADER, &rows).as_bytes(),
-        &tiny_mapping_text(),
-    );
+    let input = three_region_dataset(&dir);
     let tests = ["--tests", "last_digit,last_digit_mean,zero_five_endings"];
     let bh = run_ok(&input, &[tests[0], tests[1]]);
     let holm = run_ok(&input, &[tests[0], tests[1], "--correction", "holm"]);
@@ -680,13 +679,7 @@ fn holm_correction_is_recorded_and_never_less_strict_than_bh() {
 #[test]
 fn calibrate_reports_detection_rates() {
     let dir = TempDir::new().unwrap();
-    let rows = generated_rows(&["North", "South", "East"], 120, 42);
-    let input = write_dataset(
-        dir.path(),
-        "gen.csv",
-        generated_csv(&TINY_HEADER, &rows).as_bytes(),
-        &tiny_mapping_text(),
-    );
+    let input = three_region_dataset(&dir);
     let run = run_ok(
         &input,
         &[

@@ -29,12 +29,12 @@
 //! non-voters; the others cap their additions).
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution};
 use serde::{Deserialize, Serialize};
 
 use crate::simulate::fraud::{
     extreme_x, fabricate_count, fit_under, incremental_x, stuff_and_steal,
 };
+use crate::simulate::model::binomial_u64 as binomial;
 use crate::tally::Tally;
 
 /// Spread of Klimek's incremental-fraud x (our generator's default `--fraud-theta`).
@@ -92,16 +92,6 @@ impl Manipulation {
     pub fn parse(id: &str) -> Option<Manipulation> {
         Manipulation::ALL.into_iter().find(|m| m.id() == id)
     }
-}
-
-fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    Binomial::new(n, p).map_or(0, |b| b.sample(rng).min(n))
 }
 
 /// Split `n` over categories with weights `w` (multinomial by sequential binomials); weights that

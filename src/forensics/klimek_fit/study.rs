@@ -14,7 +14,9 @@
 
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, StandardNormal};
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::simulate::model::binomial_u64 as binomial;
 
 use super::*;
 
@@ -77,16 +79,6 @@ fn logistic(x: f64) -> f64 {
 
 fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
-}
-
-fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    Binomial::new(n, p).map_or(0, |b| b.sample(rng).min(n))
 }
 
 /// As `simulate::fraud::redraw_unit`: redraw until 0 < x < 1.
