@@ -56,7 +56,7 @@ pub fn build(
     intro: &[String],
     fig_dir: &str,
     figures: &mut Vec<(String, String)>,
-) -> Document {
+) -> anyhow::Result<Document> {
     let mut b: Vec<Block> = intro.iter().map(|p| Block::Paragraph(p.clone())).collect();
     let record = &r["run_record"];
     let inputs: Vec<String> = r["inputs"]
@@ -170,17 +170,18 @@ pub fn build(
                 );
                 b.extend(section.into_iter().skip(1));
             }
-            // A results.json from another minor version: the table alone.
-            Err(_) => calibration_block(c, fig_dir, figures, &mut b),
+            Err(e) => bail!(
+                "the calibration in results.json cannot be read ({e}); rerun the analysis with this version of the tool"
+            ),
         }
     }
 
     b.push(Block::Heading(2, "How to read this".into()));
     b.push(Block::Paragraph("A deviation says that a number pattern is unlikely under honest counting as the test models it, by how much, and how often chance alone would produce it; it is not proof of fraud, and a consistent verdict is not proof of honesty — the power section says which manipulations these tests could have seen in these very data. Strategic voting, regional heterogeneity, data entry and transcription also move these statistics.".into()));
-    Document {
+    Ok(Document {
         title: title.to_string(),
         blocks: b,
-    }
+    })
 }
 
 fn test_block(
@@ -284,70 +285,6 @@ fn test_block(
     }
 }
 
-fn calibration_block(
-    c: &Value,
-    fig_dir: &str,
-    figures: &mut Vec<(String, String)>,
-    b: &mut Vec<Block>,
-) {
-    let spec = &c["spec"];
-    let strengths: Vec<f64> = spec["strengths"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_f64)
-        .collect();
-    let manips: Vec<&str> = spec["manipulations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    b.push(Block::Paragraph(format!(
-        "The run copied the election {} times per setting with every station's counts redrawn at its own rates, injected each manipulation into {} of stations and reran the tests ({} Monte Carlo replicates each). Detection rate = share of copies in which the test flags anything after the multiple-testing adjustment; the baseline column is the same without manipulation.",
-        spec["replicates"],
-        strengths.iter().map(|s| format!("{} %", 100.0 * s)).collect::<Vec<_>>().join(", "),
-        spec["inner_replicates"]
-    )));
-    let mut header = vec!["test".to_string(), "baseline".to_string()];
-    header.extend(manips.iter().map(|m| m.replace('_', " ")));
-    let rows = c["tests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| {
-            let rate = |v: &Value| format!("{:.2}", v["rate"].as_f64().unwrap_or(0.0));
-            let mut row = vec![str_of(t, "test_id").replace('_', " "), rate(&t["baseline"])];
-            row.extend(t["detection"].as_array().into_iter().flatten().map(|d| {
-                d.as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(rate)
-                    .collect::<Vec<_>>()
-                    .join(" / ")
-            }));
-            row
-        })
-        .collect();
-    b.push(Block::Table { header, rows });
-    b.push(Block::Paragraph(format!(
-        "Cells give the rate at {} of stations manipulated, in that order.",
-        strengths
-            .iter()
-            .map(|s| format!("{} %", 100.0 * s))
-            .collect::<Vec<_>>()
-            .join(" / ")
-    )));
-    figures.push((
-        "figures/calibration".into(),
-        "calibration_detection.png".into(),
-    ));
-    b.push(Block::Figure {
-        path: format!("{fig_dir}/calibration_detection.png"),
-        caption: "Detection rate against the share of stations manipulated, per manipulation and test (baseline at 0).".into(),
-    });
-}
-
 /// Copy the referenced charts and write the document. A figure source "figures/calibration" means
 /// the run's calibration chart (its file stem carries a hash).
 pub fn run(
@@ -380,7 +317,7 @@ pub fn run(
         .map(str::to_string)
         .unwrap_or_else(|| format!("Case study: {}", str_of(&r, "dataset")));
     let mut figures = Vec::new();
-    let doc = build(&r, &title, &intro, &fig_dir_name, &mut figures);
+    let doc = build(&r, &title, &intro, &fig_dir_name, &mut figures)?;
     let fig_dir = parent.join(&fig_dir_name);
     if fig_dir.exists() {
         std::fs::remove_dir_all(&fig_dir)
