@@ -92,13 +92,13 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub calibrate: bool,
     /// Copies per manipulation strength (and for the baseline) with --calibrate.
-    #[arg(long, default_value_t = crate::calibrate::CalibrationSpec::default().replicates)]
+    #[arg(long, default_value_t = crate::power::CalibrationSpec::default().replicates)]
     pub calibration_replicates: u32,
     /// Shares of stations manipulated with --calibrate, comma-separated, each in (0, 1].
-    #[arg(long, value_delimiter = ',', default_values_t = crate::calibrate::CalibrationSpec::default().strengths)]
+    #[arg(long, value_delimiter = ',', default_values_t = crate::power::CalibrationSpec::default().strengths)]
     pub calibration_strengths: Vec<f64>,
     /// Monte Carlo replicates of each test's null inside a calibration copy.
-    #[arg(long, default_value_t = crate::calibrate::CalibrationSpec::default().inner_replicates)]
+    #[arg(long, default_value_t = crate::power::CalibrationSpec::default().inner_replicates)]
     pub calibration_inner_replicates: u32,
     /// Manipulations to inject with --calibrate (default all): ballot_stuffing, extreme_stuffing,
     /// vote_switching, fabricated_digits, rounded_counts, percentages_first.
@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 for e in &summary.entries {
                     eprintln!(
                         "{}: {} stations analysed, {} rows excluded, {} flagged; {} of {} findings deviate; report {}",
-                        crate::report::one_line(&e.dataset),
+                        crate::text::one_line(&e.dataset),
                         e.stations,
                         e.rows_excluded,
                         e.flagged,

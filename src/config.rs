@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use crate::calibrate::{CalibrationSpec, Manipulation};
 use crate::forensics::Params;
+use crate::power::{CalibrationSpec, Manipulation};
 
 #[derive(Debug, Clone)]
 pub struct Config {

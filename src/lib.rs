@@ -5,7 +5,6 @@
 //! `report` (PNG, results.json, report.md, report.html, CSV, Parquet).
 
 pub mod announcement;
-pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod figure;
@@ -15,7 +14,9 @@ pub mod input;
 pub mod mapping;
 pub mod pipeline;
 pub mod plot;
+pub mod power;
 pub mod report;
 pub mod simulate;
 pub mod stats;
 pub mod tally;
+pub mod text;

@@ -9,7 +9,7 @@ fn main() {
         // sequence is shown escaped.
         eprintln!(
             "error: {}",
-            election_forensics::report::one_line(&format!("{err:#}"))
+            election_forensics::text::one_line(&format!("{err:#}"))
         );
         std::process::exit(2);
     }

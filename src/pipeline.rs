@@ -13,7 +13,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::finding::Verdict;
-use crate::forensics::source_reconciliation::Partner;
+use crate::forensics::reconciliation::source_reconciliation::Partner;
 use crate::forensics::{self, ForensicTest};
 use crate::input::discover::{discover, DatasetSource};
 use crate::input::{Limits, RawTable};
@@ -197,8 +197,8 @@ fn analyse_dataset(
         .map(|f| {
             progress.set_message(format!(
                 "{}: reading {}",
-                report::one_line(&source.name),
-                report::one_line(&f.display().to_string())
+                crate::text::one_line(&source.name),
+                crate::text::one_line(&f.display().to_string())
             ));
             RawTable::read(f, &format, &config.limits)
         })
@@ -230,14 +230,14 @@ fn analyse_dataset(
     };
     progress.set_message(format!(
         "{}: validating {} rows",
-        report::one_line(&source.name),
-        report::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
+        crate::text::one_line(&source.name),
+        crate::text::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
     ));
     let built = build(&source.name, &tables, &mapping)?;
     drop(tables);
     let loaded = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: testing", report::one_line(&source.name)));
+    progress.set_message(format!("{}: testing", crate::text::one_line(&source.name)));
     notes.extend(built.notes);
     let announced = source.announced.as_ref().map(|(path, file)| (path, file));
     if let Some((path, file)) = announced {
@@ -290,7 +290,7 @@ fn analyse_dataset(
         Some(spec) => {
             progress.set_message(format!("{}: calibrating", source.name));
             let base = progress.message();
-            let c = crate::calibrate::calibrate(
+            let c = crate::power::calibrate(
                 &built.tally,
                 tests,
                 &config.params,
@@ -300,14 +300,14 @@ fn analyse_dataset(
             let stem = crate::figure::file_stem(&["calibration", "detection"]);
             figures.push(crate::figure::Figure {
                 file_stem: stem.clone(),
-                spec: crate::calibrate::figure(&c, &source.name),
+                spec: crate::power::figure(&c, &source.name),
             });
             Some((c, stem))
         }
     };
     let tested = timer.elapsed();
     progress.inc(1);
-    progress.set_message(format!("{}: writing", report::one_line(&source.name)));
+    progress.set_message(format!("{}: writing", crate::text::one_line(&source.name)));
     let report = Report {
         dataset: source.name.clone(),
         options,

@@ -4,10 +4,10 @@
 
 use std::sync::OnceLock;
 
-use super::digit_null::{simulate, DigitNull};
-use super::source_reconciliation::Partner;
 use super::Params;
 use crate::announcement::AnnouncementFile;
+use crate::forensics::digits::null::{simulate, DigitNull};
+use crate::forensics::reconciliation::source_reconciliation::Partner;
 use crate::tally::Tally;
 
 /// Fewest counts ≥ 10 for any digit test on a subject (5 expected per digit).
@@ -186,9 +186,9 @@ impl<'a> Battery<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::last_digit_mean::synthetic_tally;
     use super::*;
     use crate::finding::Verdict;
+    use crate::forensics::digits::last_digit_mean::synthetic_tally;
     use rand::{RngExt, SeedableRng};
 
     #[test]

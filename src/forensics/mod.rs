@@ -1,36 +1,18 @@
 //! The registry of forensic tests and the battery runner.
 //!
-//! Each test is one file of the same shape (module doc with references, `TEST` descriptor, typed
-//! result, pure `compute`, `run` building findings, unit tests). Adding a test = a new file +
-//! `mod <id>;` + `<id>::TEST,` in `ALL`. Tests see only a `Battery` (the tally, the parameters,
+//! Tests live in family folders (`digits/`, `turnout/`, `announcements/`, `reconciliation/`), each
+//! with its shared machinery. Each test is one file of the same shape (module doc with references,
+//! `TEST` descriptor, typed result, pure `compute`, `run` building findings, unit tests). Adding a
+//! test = a new file in its family folder + `pub mod <id>;` in the family's `mod.rs` +
+//! `<family>::<id>::TEST,` in `ALL` (ARCHITECTURE.md, "Adding a test"). Tests see only a `Battery` (the tally, the parameters,
 //! the subjects and shared simulated nulls) and return findings and figure specs: no IO, no
 //! plotters.
 
-pub mod announcement_vs_tallies;
+pub mod announcements;
 pub mod battery;
-pub mod benford_first_digit;
-pub mod benford_second_digit;
-pub mod digit_findings;
-pub mod digit_null;
-pub mod digit_pairs;
 pub mod digits;
-pub mod distribution_findings;
-pub mod extreme_stations;
-pub mod fingerprint;
-pub mod integer_percentages;
-pub mod klimek_fit;
-pub mod klimek_model;
-pub mod last_digit;
-pub mod last_digit_mean;
-pub mod last_two_digits;
-pub mod percentages_first;
-pub mod second_digit_mean;
-pub mod source_reconciliation;
-pub mod turnout_data;
-pub mod turnout_distribution;
-pub mod turnout_share_relation;
-pub mod vote_share_distribution;
-pub mod zero_five_endings;
+pub mod reconciliation;
+pub mod turnout;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -55,24 +37,24 @@ pub struct ForensicTest {
 
 /// Every test the pipeline knows, in report order.
 pub const ALL: &[ForensicTest] = &[
-    benford_second_digit::TEST,
-    second_digit_mean::TEST,
-    last_digit::TEST,
-    last_digit_mean::TEST,
-    last_two_digits::TEST,
-    zero_five_endings::TEST,
-    digit_pairs::TEST,
-    benford_first_digit::TEST,
-    turnout_distribution::TEST,
-    vote_share_distribution::TEST,
-    turnout_share_relation::TEST,
-    fingerprint::TEST,
-    integer_percentages::TEST,
-    extreme_stations::TEST,
-    klimek_model::TEST,
-    percentages_first::TEST,
-    announcement_vs_tallies::TEST,
-    source_reconciliation::TEST,
+    digits::benford_second_digit::TEST,
+    digits::second_digit_mean::TEST,
+    digits::last_digit::TEST,
+    digits::last_digit_mean::TEST,
+    digits::last_two_digits::TEST,
+    digits::zero_five_endings::TEST,
+    digits::digit_pairs::TEST,
+    digits::benford_first_digit::TEST,
+    turnout::turnout_distribution::TEST,
+    turnout::vote_share_distribution::TEST,
+    turnout::turnout_share_relation::TEST,
+    turnout::fingerprint::TEST,
+    turnout::integer_percentages::TEST,
+    turnout::extreme_stations::TEST,
+    turnout::klimek_model::TEST,
+    announcements::percentages_first::TEST,
+    announcements::announcement_vs_tallies::TEST,
+    reconciliation::source_reconciliation::TEST,
 ];
 
 /// Parameters shared by the tests (recorded in results.json).
@@ -186,7 +168,7 @@ pub fn run_battery(
     tally: &Tally,
     params: &Params,
     announced: Option<&AnnouncementFile>,
-    partner: Option<&source_reconciliation::Partner<'_>>,
+    partner: Option<&reconciliation::source_reconciliation::Partner<'_>>,
 ) -> anyhow::Result<TestOutput> {
     let mut out = TestOutput::default();
     let battery = Battery::new(tally, params)
@@ -234,6 +216,9 @@ pub fn apply_correction(findings: &mut [Finding], alpha: f64, correction: Correc
 mod tests {
     use super::*;
 
+    /// The family folders under `src/forensics/`.
+    const FAMILIES: &[&str] = &["digits", "turnout", "announcements", "reconciliation"];
+
     #[test]
     fn registry_ids_are_unique_snake_case() {
         let mut ids: Vec<&str> = ALL.iter().map(|t| t.id).collect();
@@ -243,10 +228,15 @@ mod tests {
                     .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
                 "{id}"
             );
-            let path = format!("{}/src/forensics/{id}.rs", env!("CARGO_MANIFEST_DIR"));
-            assert!(
-                std::path::Path::new(&path).exists(),
-                "test id {id} must equal its module file name"
+            let homes: Vec<String> = FAMILIES
+                .iter()
+                .map(|f| format!("{}/src/forensics/{f}/{id}.rs", env!("CARGO_MANIFEST_DIR")))
+                .filter(|p| std::path::Path::new(p).exists())
+                .collect();
+            assert_eq!(
+                homes.len(),
+                1,
+                "test id {id} must equal its module file name in exactly one family folder"
             );
         }
         ids.sort();

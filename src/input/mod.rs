@@ -11,6 +11,7 @@ pub mod parquet;
 
 use std::path::{Path, PathBuf};
 
+use crate::text::hex;
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
@@ -384,7 +385,7 @@ fn too_many_rows(path: &Path, max_rows: u64) -> anyhow::Error {
     anyhow::anyhow!(
             "{}: more than {} data rows, the limit (--max-rows {}) that keeps memory bounded (a few hundred bytes per row); raise it, e.g. --max-rows {}, on a machine with the memory (README.md, \"Resource bounds\"), or split the file",
             path.display(),
-            crate::report::fmt_int(max_rows),
+            crate::text::fmt_int(max_rows),
             max_rows,
             max_rows.saturating_mul(2)
         )
@@ -411,17 +412,6 @@ fn suggest(size: u64) -> String {
     } else {
         format!("{}M", size.div_ceil(1 << 20))
     }
-}
-
-/// Lower-case hexadecimal of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Headers that `name` probably meant: equal once accents, case and punctuation are dropped

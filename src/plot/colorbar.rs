@@ -181,7 +181,7 @@ impl ColorScale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::heatmap::tests::fingerprint;
+    use crate::figure::samples::fingerprint;
 
     #[test]
     fn ramp_is_monotone_in_brightness() {

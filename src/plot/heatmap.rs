@@ -141,44 +141,10 @@ fn draw_cells(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::figure::samples::fingerprint;
     use crate::figure::FigureSpec;
     use crate::plot::render_png;
     use crate::plot::tests::{png_size, TempDir};
-
-    /// A 100 × 100 fingerprint: a blob around (60 %, 55 %) of up to ~`peak` stations per cell,
-    /// plus a thin comet towards (100 %, 100 %).
-    pub(crate) fn fingerprint(title: &str, peak: f64, comet: bool) -> HeatmapPanel {
-        let mut counts = vec![0.0; 100 * 100];
-        for row in 0..100 {
-            for col in 0..100 {
-                let (x, y) = (col as f64 + 0.5, row as f64 + 0.5);
-                let (dx, dy) = ((x - 60.0) / 7.0, (y - 55.0) / 6.0);
-                let blob = peak * (-(dx * dx + dy * dy - 1.2 * dx * dy) / 2.0).exp();
-                // The comet: along the line from the blob to (100, 100), thinning out.
-                let t = (x - 60.0) / 40.0;
-                let on_line = (y - (55.0 + 45.0 * t)).abs();
-                let tail = if comet && t > 0.0 && on_line < 3.0 {
-                    40.0 * (1.0 - t).max(0.02) * (-on_line).exp()
-                } else {
-                    0.0
-                };
-                counts[row * 100 + col] = (blob + tail).floor();
-            }
-        }
-        HeatmapPanel {
-            title: title.into(),
-            caption: "Polling stations by turnout and the leader's share of the vote.".into(),
-            x_label: "turnout (%)".into(),
-            y_label: "leader's share (%)".into(),
-            x_range: (0.0, 100.0),
-            y_range: (0.0, 100.0),
-            nx: 100,
-            ny: 100,
-            counts,
-            color_label: "stations per cell (log scale)".into(),
-            highlight: false,
-        }
-    }
 
     #[test]
     fn fingerprint_renders_fast_and_square() {

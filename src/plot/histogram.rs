@@ -189,47 +189,10 @@ fn draw_outline(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::figure::{FigureSpec, HistSeries, Marker};
+    use crate::figure::samples::turnout_panel;
+    use crate::figure::{FigureSpec, Marker};
     use crate::plot::render_png;
     use crate::plot::tests::{png_size, TempDir};
-
-    /// A turnout histogram with `bins` bins over 0..100 %: a bell around 60 % with spikes at
-    /// whole percentages when `spikes`.
-    pub(crate) fn turnout_panel(bins: usize, spikes: bool) -> HistogramPanel {
-        let width = 100.0 / bins as f64;
-        let counts: Vec<f64> = (0..bins)
-            .map(|i| {
-                let x = (i as f64 + 0.5) * width;
-                let bell = 2000.0 * width * (-((x - 60.0) / 9.0).powi(2) / 2.0).exp();
-                let on_whole = (x - x.round()).abs() < width / 2.0 + 1e-9 && x > 70.0;
-                (bell + if spikes && on_whole { 30.0 } else { 0.0 }).round()
-            })
-            .collect();
-        let expected = counts.iter().map(|c| c * 0.9).collect();
-        HistogramPanel {
-            title: "Turnout per polling station".into(),
-            caption: "Number of polling stations per turnout bin.".into(),
-            x_label: "turnout (%)".into(),
-            y_label: "polling stations".into(),
-            x_min: 0.0,
-            bin_width: width,
-            series: vec![
-                HistSeries {
-                    name: "observed".into(),
-                    counts,
-                },
-                HistSeries {
-                    name: "expected".into(),
-                    counts: expected,
-                },
-            ],
-            markers: vec![Marker {
-                x: 95.0,
-                label: "95 %".into(),
-            }],
-            highlight: false,
-        }
-    }
 
     #[test]
     fn renders_100_and_1000_bins_at_page_size() {

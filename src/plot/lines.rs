@@ -106,53 +106,10 @@ pub(super) fn draw_panel(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::figure::{FigureSpec, LineSeries, Marker};
+    use crate::figure::samples::cumulative_panel;
+    use crate::figure::FigureSpec;
     use crate::plot::render_png;
     use crate::plot::tests::{png_size, TempDir};
-
-    /// Cumulative vote shares against turnout: a leader whose curve climbs late, a flat
-    /// reference and a dashed expectation.
-    pub(crate) fn cumulative_panel(points: usize) -> LinePanel {
-        let curve = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {
-            (0..=points)
-                .map(|i| {
-                    let x = 30.0 + 70.0 * i as f64 / points as f64;
-                    (x, f(x))
-                })
-                .collect()
-        };
-        let logistic = |x: f64, mid: f64| 100.0 / (1.0 + (-(x - mid) / 6.0).exp());
-        LinePanel {
-            title: "Cumulative votes by turnout".into(),
-            caption: "Share of all votes counted at stations up to each turnout.".into(),
-            x_label: "turnout (%)".into(),
-            y_label: "cumulative share of votes (%)".into(),
-            x_range: (30.0, 100.0),
-            y_range: (0.0, 100.0),
-            series: vec![
-                LineSeries {
-                    name: "leader".into(),
-                    points: curve(&|x| logistic(x, 70.0)),
-                    dashed: false,
-                },
-                LineSeries {
-                    name: "all other candidates".into(),
-                    points: curve(&|x| logistic(x, 60.0)),
-                    dashed: false,
-                },
-                LineSeries {
-                    name: "expected without fraud".into(),
-                    points: curve(&|x| logistic(x, 62.0)),
-                    dashed: true,
-                },
-            ],
-            markers: vec![Marker {
-                x: 95.0,
-                label: "95 %".into(),
-            }],
-            highlight: false,
-        }
-    }
 
     #[test]
     fn renders_at_page_size_even_with_many_points() {

@@ -27,10 +27,6 @@
 mod axes;
 mod bars;
 mod colorbar;
-#[cfg(test)]
-mod demo;
-#[cfg(test)]
-mod demo_edge;
 mod draw;
 mod font;
 mod grid;

@@ -260,10 +260,10 @@ fn draw_shared_bar(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figure::samples::cumulative_panel;
+    use crate::figure::samples::fingerprint;
+    use crate::figure::samples::turnout_panel;
     use crate::figure::FigureSpec;
-    use crate::plot::heatmap::tests::fingerprint;
-    use crate::plot::histogram::tests::turnout_panel;
-    use crate::plot::lines::tests::cumulative_panel;
     use crate::plot::render_png;
     use crate::plot::tests::{png_size, TempDir};
 

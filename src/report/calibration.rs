@@ -2,7 +2,7 @@
 //! `calibration.csv` (one row per test, manipulation and strength, the baseline as strength 0).
 
 use super::document::Block;
-use crate::calibrate::{Calibration, Rate, TestPower};
+use crate::power::{Calibration, Rate, TestPower};
 
 /// Smallest detection rate called "detected reliably" in the section's sentences.
 const RELIABLE: f64 = 0.8;

@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 
 use super::document::{Block, Document};
-use super::{fmt_int, fmt_p};
+use crate::text::{fmt_int, fmt_p};
 
 /// Tests whose findings are about announcements (a section of their own).
 const ANNOUNCEMENT_TESTS: [&str; 2] = ["percentages_first", "announcement_vs_tallies"];
@@ -154,7 +154,7 @@ pub fn build(
             2,
             "What the tests could and could not have detected".into(),
         ));
-        match serde_json::from_value::<crate::calibrate::Calibration>(c.clone()) {
+        match serde_json::from_value::<crate::power::Calibration>(c.clone()) {
             Ok(cal) => {
                 // The report's own section (sentences, table, chart), its heading dropped.
                 let mut section = Vec::new();

@@ -2,8 +2,9 @@
 //! once from a `Report` and rendered by `markdown.rs` and `html.rs`, so both say the same thing.
 //! All text here is plain; each renderer escapes it for its format.
 
-use super::{fmt_int, fmt_p, Report, TOOL};
+use super::{Report, TOOL};
 use crate::finding::{Finding, Verdict};
+use crate::text::{fmt_int, fmt_p};
 
 pub enum Block {
     Heading(u8, String),

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::markdown::escape;
-use super::{fmt_int, TOOL};
+use super::TOOL;
+use crate::text::fmt_int;
 
 /// What the index shows for one dataset.
 pub struct IndexEntry {

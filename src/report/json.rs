@@ -29,7 +29,7 @@ struct Results<'a> {
     run_record: super::run_record::RunRecord,
     notes: &'a [String],
     /// Power by fraud injection (`--calibrate`), or null.
-    calibration: Option<&'a crate::calibrate::Calibration>,
+    calibration: Option<&'a crate::power::Calibration>,
     findings: &'a [Finding],
 }
 

@@ -20,6 +20,7 @@ pub mod summary;
 
 pub use paths::safe_name;
 
+use crate::text::one_line;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -56,7 +57,7 @@ pub struct RunOptions {
     #[serde(flatten)]
     pub params: Params,
     /// `--calibrate` settings, or null.
-    pub calibration: Option<crate::calibrate::CalibrationSpec>,
+    pub calibration: Option<crate::power::CalibrationSpec>,
 }
 
 /// Where the mapping came from.
@@ -87,33 +88,7 @@ pub struct Report<'a> {
     pub tables: Vec<crate::finding::DataTable>,
     pub tally: Tally,
     /// Power by fraud injection (`--calibrate`), with its figure's file stem.
-    pub calibration: Option<(crate::calibrate::Calibration, String)>,
-}
-
-/// p-value for people: 3 decimals, or scientific below 0.001.
-pub fn fmt_p(p: f64) -> String {
-    if !p.is_finite() {
-        "n/a".into()
-    } else if p == 0.0 {
-        "< 1e-300".into()
-    } else if p < 0.001 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
-/// Integer with thin thousands separators for reports: 1,234,567.
-pub fn fmt_int(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    pub calibration: Option<(crate::power::Calibration, String)>,
 }
 
 /// Write one dataset's outputs under `output/<folder>` atomically (`folder` from
@@ -154,21 +129,6 @@ pub fn write_dataset(report: &Report<'_>, output: &Path, folder: &str) -> anyhow
         .with_context(|| format!("cannot move results into {}", final_dir.display()))?;
     let _ = paths::remove_entry(&old);
     Ok(final_dir)
-}
-
-/// Text on one line with control characters shown as escapes (`\n`, `\u{1b}`), for comments in
-/// written TOML and for the terminal: a file name with a line break or an escape sequence can
-/// neither add lines to a file nor drive the terminal.
-pub fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
@@ -231,19 +191,4 @@ fn mapping_text(report: &Report<'_>) -> anyhow::Result<String> {
         _ => format!("# Mapping used (from {}).\n\n", one_line(report.mapping.path.as_deref().unwrap_or("?"))),
     };
     Ok(head + &report.mapping.mapping.to_toml()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_numbers_for_people() {
-        assert_eq!(fmt_p(0.51346), "0.513");
-        assert_eq!(fmt_p(8.31e-21), "8.3e-21");
-        assert_eq!(fmt_p(0.0), "< 1e-300");
-        assert_eq!(fmt_int(10659128), "10,659,128");
-        assert_eq!(fmt_int(12), "12");
-        assert_eq!(one_line("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
-    }
 }

@@ -90,7 +90,7 @@ pub fn command(o: &RunOptions) -> String {
         cmd.push_str(&format!(" --tests {}", o.tests.join(",")));
     }
     if let Some(c) = &o.calibration {
-        let d = crate::calibrate::CalibrationSpec::default();
+        let d = crate::power::CalibrationSpec::default();
         cmd.push_str(" --calibrate");
         if c.replicates != d.replicates {
             cmd.push_str(&format!(" --calibration-replicates {}", c.replicates));
@@ -162,9 +162,9 @@ mod tests {
     #[test]
     fn replicates_are_read_from_the_p_value_source() {
         let mut a = Finding::not_applicable("last_digit", "A", None, 1, "x".into());
-        a.p_value_source = Some(crate::forensics::digit_findings::source(true, 640));
+        a.p_value_source = Some(crate::forensics::digits::findings::source(true, 640));
         let mut b = a.clone();
-        b.p_value_source = Some(crate::forensics::digit_findings::source(false, 1000));
+        b.p_value_source = Some(crate::forensics::digits::findings::source(false, 1000));
         let mut c = a.clone();
         c.test_id = "integer_percentages";
         c.p_value_source = Some("Monte Carlo per-station binomial resampling (200 replicates), one-sided normal tail of z".into());

@@ -32,7 +32,7 @@
 
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, StandardNormal};
+use rand_distr::{Distribution, StandardNormal};
 
 use super::fraud;
 use super::spec::{base_shares, candidates, region_names, Candidate, SimSpec};
@@ -132,18 +132,7 @@ pub(crate) fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 
 /// Binomial(n, p) draw; p outside (0, 1) (or NaN) is treated as 0 or 1.
 pub(crate) fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u32, p: f64) -> u32 {
-    binomial_u64(rng, u64::from(n), p) as u32
-}
-
-/// `binomial` for 64-bit counts (the calibration's resampling, the Klimek study).
-pub(crate) fn binomial_u64<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    Binomial::new(n, p).map_or(0, |b| b.sample(rng).min(n))
+    crate::stats::sampling::binomial_u64(rng, u64::from(n), p) as u32
 }
 
 fn logistic(x: f64) -> f64 {

@@ -1,5 +1,6 @@
 //! Statistical building blocks shared by the forensic tests: goodness-of-fit statistics,
-//! homogeneity of rates, sign tests and multiple-testing control. Pure functions over slices.
+//! homogeneity of rates, sign tests, multiple-testing control and the one binomial sampler.
+//! Pure functions over slices (the sampler takes the caller's generator).
 
 pub mod dip;
 pub mod goodness_of_fit;
@@ -7,4 +8,5 @@ pub mod homogeneity;
 pub mod moments;
 pub mod multiple_testing;
 pub mod proportions;
+pub mod sampling;
 pub mod sign_test;

@@ -1,0 +1,713 @@
+//! Simulation-calibrated nulls for the digit tests, shared by all of them.
+//!
+//! For one candidate, `simulate` computes the observed digit histograms of every group (the whole
+//! dataset and each region of the levels analysed) and draws `replicates` honest versions of the
+//! candidate's station counts, accumulating the null distribution of every digit statistic and of
+//! every digit share. One standard-normal draw per station and replicate feeds two null models:
+//!
+//! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits,
+//!   rounded percentages): the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
+//!   reflected at 0), i.e. from the observed count distribution convolved with a Gaussian kernel,
+//!   whose last digits are exactly the smooth-count expectation (σ = 5 votes). The last two digits
+//!   use the same draw: their expectation is each histogram's own kernel smoothing
+//!   (`digits::smooth_last2`), recomputed for every replicate as for the observed counts, so the
+//!   simulated statistic includes the part of the noise the smoothing absorbs and the smoothing's
+//!   own bias on steep shapes (see `last_two_digits`). This keeps each station's magnitude, so
+//!   small-count slopes, caps and coarse percentages at small denominators are reproduced, but
+//!   carries no digit preference.
+//!   The naive redraw `Bin(N, c/N)` is avoided on purpose: it adds binomial variance on top of the
+//!   observed spread and is anti-conservative for small parties (methods.md §12).
+//! - **Leading-digit family** (second-digit law and mean, first-digit law): per-station binomial
+//!   resampling (Kobak et al. 2016; Rozenas 2017) with *shrunken shares*: p*ᵢ = m + k (sᵢ − m) per
+//!   top-level region, k = √max(0, 1 − E[m(1 − m)/Nᵢ] / Var(sᵢ)), so that the simulated counts have
+//!   the observed spread instead of the observed spread plus binomial noise; counts are drawn from
+//!   the normal approximation to Bin(Nᵢ, p*ᵢ), rounded and clipped to [0, Nᵢ].
+//!
+//! Calibrated p-values use the simulated moments: χ²-type statistics (one-sided) against a scaled χ²
+//! with the simulated mean and variance (Satterthwaite 1946), means and shares (two-sided) against a
+//! normal with the simulated mean and SD; the empirical exceedance p = (1 + #{T* ≥ T}) / (R + 1) is
+//! reported beside it. Moment matching gives p-values below 1/(R + 1), which Benjamini–Hochberg
+//! needs when hundreds of findings are tested.
+//!
+//! Cost is stations × replicates draws per subject; `Params::max_station_draws` caps it (large
+//! elections get fewer replicates, never under `MIN_REPLICATES`; moment-matched p-values need only
+//! the simulated mean and variance, which 200 replicates estimate within about 10 %).
+//!
+//! Determinism: replicate r of candidate c uses its own ChaCha8 stream seeded from (seed, c, r);
+//! replicates run in parallel in chunks and are folded in replicate order, so results do not depend
+//! on the number of threads.
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::forensics::battery::Spread;
+use crate::forensics::digits::last_two_digits::MIN_N as LAST2_MIN_N;
+use crate::forensics::digits::laws::{
+    benford_first, benford_second, hist_mean, shares, smooth_expected, smooth_last2, DigitHist,
+};
+use crate::forensics::Params;
+use crate::stats::goodness_of_fit::{chi_square_sf, fit};
+use crate::tally::Tally;
+
+/// Jitter (votes) of the smooth-count null for the last digit; see `digits::SMOOTH_SIGMA`.
+const JITTER_LAST: f64 = crate::forensics::digits::laws::SMOOTH_SIGMA;
+/// Replicates evaluated in parallel before folding in order.
+const CHUNK: usize = 64;
+
+/// The digit statistics every replicate is summarised by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stat {
+    LastChi2,
+    LastMeanGe10,
+    LastMeanAll,
+    C05Ge10,
+    C05All,
+    P05,
+    Repeated,
+    AdjacentLinear,
+    AdjacentCircular,
+    Last2Chi2,
+    SecondChi2,
+    SecondMean,
+    FirstChi2,
+}
+
+pub const N_STATS: usize = 13;
+
+impl Stat {
+    /// χ²-type statistics are one-sided (large = deviating); the others two-sided.
+    pub fn one_sided(self) -> bool {
+        matches!(
+            self,
+            Stat::LastChi2 | Stat::Last2Chi2 | Stat::SecondChi2 | Stat::FirstChi2
+        )
+    }
+}
+
+/// Every statistic of one histogram. `smooth_last` is the smooth-count expectation of the last
+/// digit; the last-two-digit χ² (against the histogram's own smoothing, ~6,000 operations) is only
+/// computed when `last2` is set (groups where that test applies), NaN otherwise.
+pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10], last2: bool) -> [f64; N_STATS] {
+    let n10 = h.n_ge10().max(1) as f64;
+    let nall = h.n_all().max(1) as f64;
+    let (rep, adj, npairs) = h.pairs();
+    let circ = h.last2_ge10[9] as f64 + h.last2_ge10[90] as f64;
+    let npairs = npairs.max(1) as f64;
+    let mut v = [0.0; N_STATS];
+    v[Stat::LastChi2 as usize] = fit(&h.last_ge10.map(u64::from), smooth_last).chi_square;
+    v[Stat::LastMeanGe10 as usize] = hist_mean(&h.last_ge10, 0);
+    v[Stat::LastMeanAll as usize] = hist_mean(&h.last_all, 0);
+    v[Stat::C05Ge10 as usize] = (h.last_ge10[0] + h.last_ge10[5]) as f64 / n10;
+    v[Stat::C05All as usize] = (h.last_all[0] + h.last_all[5]) as f64 / nall;
+    v[Stat::P05 as usize] = h.p05_hits as f64 / h.p05_n.max(1) as f64;
+    v[Stat::Repeated as usize] = rep as f64 / npairs;
+    v[Stat::AdjacentLinear as usize] = adj as f64 / npairs;
+    v[Stat::AdjacentCircular as usize] = (adj as f64 + circ) / npairs;
+    v[Stat::Last2Chi2 as usize] = if last2 {
+        fit(&h.last2_ge100.map(u64::from), &smooth_last2(h)).chi_square
+    } else {
+        f64::NAN
+    };
+    v[Stat::SecondChi2 as usize] = fit(&h.second_ge10.map(u64::from), &benford_second()).chi_square;
+    v[Stat::SecondMean as usize] = hist_mean(&h.second_ge10, 0);
+    v[Stat::FirstChi2 as usize] = fit(&h.first_ge1.map(u64::from), &benford_first()).chi_square;
+    v
+}
+
+/// Running mean and variance (Welford), folded in a fixed order.
+#[derive(Debug, Clone, Default)]
+pub struct Moments {
+    pub n: u64,
+    pub mean: f64,
+    m2: f64,
+}
+
+impl Moments {
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    pub fn sd(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).sqrt()
+        }
+    }
+
+    pub fn var(&self) -> f64 {
+        self.sd().powi(2)
+    }
+}
+
+/// The simulated null of one group (the whole dataset or one region).
+#[derive(Debug, Clone)]
+pub struct GroupNull {
+    /// Region path; `None` for the whole dataset.
+    pub region: Option<Vec<String>>,
+    pub observed: DigitHist,
+    /// Smooth-count expectation of the last digit of counts ≥ 10 (from the observed counts).
+    pub smooth_last: [f64; 10],
+    /// Smooth-count expectation of the last two digits of counts ≥ 100 (`digits::smooth_last2`).
+    pub expected_last2: [f64; 100],
+    /// Observed value of every statistic.
+    pub observed_stats: [f64; N_STATS],
+    /// Simulated moments of every statistic.
+    pub sim: Vec<Moments>,
+    /// Replicates with a statistic at least as large as observed (for one-sided statistics).
+    pub exceed: [u32; N_STATS],
+    /// Simulated moments of each digit share: last digit (counts ≥ 10), second digit, first digit,
+    /// last two digits (counts ≥ 100).
+    pub band_last: Vec<Moments>,
+    pub band_second: Vec<Moments>,
+    pub band_first: Vec<Moments>,
+    pub band_last2: Vec<Moments>,
+    /// Median of all counts and number of stations in the group.
+    pub median_all: u64,
+    /// How narrowly the counts are concentrated (for registered voters, `battery::spread_reason`).
+    pub spread: Spread,
+    /// 5th and 95th percentiles of the positive counts (0 when there are none): how many orders of
+    /// magnitude the counts span, for the first-digit law's applicability.
+    pub q05_positive: u64,
+    pub q95_positive: u64,
+    pub n_stations: u64,
+    pub replicates: u32,
+}
+
+/// Calibrated p-value of a statistic, and the empirical one for one-sided statistics.
+#[derive(Debug, Clone, Copy)]
+pub struct Calibrated {
+    pub p: f64,
+    /// (1 + exceedances) / (R + 1) for one-sided statistics; NaN for two-sided ones.
+    pub p_empirical: f64,
+    pub sim_mean: f64,
+    pub sim_sd: f64,
+}
+
+impl GroupNull {
+    pub fn stat(&self, s: Stat) -> f64 {
+        self.observed_stats[s as usize]
+    }
+
+    /// Calibrated p-value of a statistic (see the module doc).
+    pub fn calibrated(&self, s: Stat) -> Calibrated {
+        let m = &self.sim[s as usize];
+        let (mean, sd) = (m.mean, m.sd());
+        let t = self.stat(s);
+        // Without spread in the simulation (too few replicates, or a statistic that cannot vary),
+        // the moments say nothing: fall back to the empirical resolution 1/(R + 1), never to 0.
+        let floor = 1.0 / (self.replicates as f64 + 1.0);
+        let degenerate = self.replicates < 2 || sd <= 0.0;
+        let p = if s.one_sided() {
+            if degenerate || mean <= 0.0 {
+                (1.0 + self.exceed[s as usize] as f64) * floor
+            } else {
+                let scale = sd * sd / (2.0 * mean);
+                let dof = 2.0 * mean * mean / (sd * sd);
+                chi_square_sf(t / scale, dof)
+            }
+        } else if degenerate {
+            if (t - mean).abs() > 1e-12 {
+                floor
+            } else {
+                1.0
+            }
+        } else {
+            let z = (t - mean) / sd;
+            2.0 * normal_sf(z.abs())
+        };
+        let p_empirical = if s.one_sided() {
+            (1.0 + self.exceed[s as usize] as f64) / (self.replicates as f64 + 1.0)
+        } else {
+            f64::NAN
+        };
+        Calibrated {
+            p: p.clamp(0.0, 1.0),
+            p_empirical,
+            sim_mean: mean,
+            sim_sd: sd,
+        }
+    }
+
+    /// 95 % band (simulated mean ± 1.96 SD) of each digit share.
+    pub fn band(moments: &[Moments]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mean = moments.iter().map(|m| m.mean).collect();
+        let lo = moments
+            .iter()
+            .map(|m| (m.mean - 1.959964 * m.sd()).max(0.0))
+            .collect();
+        let hi = moments.iter().map(|m| m.mean + 1.959964 * m.sd()).collect();
+        (mean, lo, hi)
+    }
+}
+
+/// Upper tail of the standard normal.
+pub fn normal_sf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The digit nulls of one candidate: group 0 is the whole dataset, then the regions of each level
+/// analysed (top level first), in region order.
+#[derive(Debug, Clone)]
+pub struct DigitNull {
+    pub groups: Vec<GroupNull>,
+    /// Index of the first group of each level (level `l` spans `level_start[l]..level_start[l+1]`).
+    pub level_start: Vec<usize>,
+}
+
+pub(crate) fn mix(mut x: u64) -> u64 {
+    // splitmix64 finaliser
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Round to the nearest integer, negatives to 0. Truncation of x + 0.5 compiles to one instruction
+/// on every x86-64 (`f64::round` is a library call without SSE4.1); ties have probability zero here.
+#[inline]
+fn round_non_negative(x: f64) -> u64 {
+    if x <= 0.0 {
+        0
+    } else {
+        (x + 0.5) as u64
+    }
+}
+
+/// What the replicate loop needs of a station.
+struct Station {
+    count: f64,
+    mu: f64,
+    sd: f64,
+    total: u64,
+}
+
+/// Per-station parameters of the leading-digit model (normal approximation to the binomial).
+fn binomial_params(tally: &Tally, votes: &[u64], totals: &[u64]) -> Vec<(f64, f64, u64)> {
+    let n = votes.len();
+    let region: Vec<u32> = tally
+        .regions
+        .first()
+        .map(|l| l.codes.clone())
+        .unwrap_or_else(|| vec![0; n]);
+    let k_regions = region.iter().copied().max().map_or(1, |m| m as usize + 1);
+    let (mut sum_c, mut sum_n) = (vec![0f64; k_regions], vec![0f64; k_regions]);
+    for i in 0..n {
+        sum_c[region[i] as usize] += votes[i] as f64;
+        sum_n[region[i] as usize] += totals[i] as f64;
+    }
+    let m: Vec<f64> = (0..k_regions)
+        .map(|r| {
+            if sum_n[r] > 0.0 {
+                sum_c[r] / sum_n[r]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let (mut var, mut ebin, mut cnt) = (
+        vec![0f64; k_regions],
+        vec![0f64; k_regions],
+        vec![0f64; k_regions],
+    );
+    for i in 0..n {
+        let total = totals[i];
+        if total == 0 {
+            continue;
+        }
+        let r = region[i] as usize;
+        let s = votes[i] as f64 / total as f64;
+        var[r] += (s - m[r]).powi(2);
+        ebin[r] += m[r] * (1.0 - m[r]) / total as f64;
+        cnt[r] += 1.0;
+    }
+    let k: Vec<f64> = (0..k_regions)
+        .map(|r| {
+            if var[r] > 0.0 {
+                (1.0 - ebin[r] / var[r]).max(0.0).sqrt()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            let total = totals[i];
+            if total == 0 {
+                return (0.0, 0.0, 0);
+            }
+            let r = region[i] as usize;
+            let s = votes[i] as f64 / total as f64;
+            let p = (m[r] + k[r] * (s - m[r])).clamp(0.0, 1.0);
+            let t = total as f64;
+            (t * p, (t * p * (1.0 - p)).sqrt(), total)
+        })
+        .collect()
+}
+
+/// Simulate the digit nulls of one subject's counts (`totals` are the share denominators, e.g. valid
+/// votes); `stream` distinguishes subjects in the seeding. Regions come from the tally.
+pub fn simulate(
+    tally: &Tally,
+    stream: u64,
+    votes: &[u64],
+    totals: &[u64],
+    params: &Params,
+) -> DigitNull {
+    let n = votes.len();
+    // Groups: 0 = whole dataset, then each analysed level's regions.
+    let levels: Vec<&crate::tally::RegionLevel> = tally
+        .regions
+        .iter()
+        .take(params.region_depth.max(1))
+        .collect();
+    let mut level_start = Vec::new();
+    let mut regions: Vec<Option<Vec<String>>> = vec![None];
+    for level in &levels {
+        level_start.push(regions.len());
+        regions.extend(level.paths.iter().map(|p| Some(p.clone())));
+    }
+    let n_groups = regions.len();
+    let station_groups = |i: usize| -> Vec<usize> {
+        std::iter::once(0)
+            .chain(
+                levels
+                    .iter()
+                    .zip(&level_start)
+                    .map(|(l, &s)| s + l.codes[i] as usize),
+            )
+            .collect()
+    };
+    let memberships: Vec<Vec<usize>> = (0..n).map(station_groups).collect();
+
+    let mut observed = vec![DigitHist::default(); n_groups];
+    let mut group_values: Vec<Vec<u64>> = vec![Vec::new(); n_groups];
+    for i in 0..n {
+        for &g in &memberships[i] {
+            observed[g].add(votes[i], totals[i]);
+            group_values[g].push(votes[i]);
+        }
+    }
+    let expected_last2: Vec<[f64; 100]> = observed.iter().map(smooth_last2).collect();
+    // The last-two-digit statistic costs ~6,000 operations per group and replicate: only where
+    // the test can apply.
+    let wants_last2: Vec<bool> = observed
+        .iter()
+        .map(|h| h.last2_ge100.iter().map(|&c| u64::from(c)).sum::<u64>() >= LAST2_MIN_N)
+        .collect();
+    let smooth: Vec<[f64; 10]> = group_values
+        .iter()
+        .map(|v| smooth_expected(v, 10))
+        .collect();
+    let observed_stats: Vec<[f64; N_STATS]> = observed
+        .iter()
+        .zip(&smooth)
+        .zip(&wants_last2)
+        .map(|((h, s), &l2)| stat_values(h, s, l2))
+        .collect();
+    let medians: Vec<u64> = group_values
+        .iter_mut()
+        .map(|v| {
+            if v.is_empty() {
+                0
+            } else {
+                let mid = (v.len() - 1) / 2;
+                *v.select_nth_unstable(mid).1
+            }
+        })
+        .collect();
+    let spreads: Vec<Spread> = group_values
+        .iter_mut()
+        .map(|v| {
+            v.sort_unstable();
+            Spread::of_sorted(v)
+        })
+        .collect();
+    let n_stations: Vec<u64> = group_values.iter().map(|v| v.len() as u64).collect();
+    let quantiles: Vec<(u64, u64)> = group_values
+        .iter_mut()
+        .map(|v| {
+            v.retain(|&x| x > 0);
+            if v.is_empty() {
+                return (0, 0);
+            }
+            let last = v.len() - 1;
+            let lo = *v.select_nth_unstable(last * 5 / 100).1;
+            let hi = *v.select_nth_unstable(last * 95 / 100).1;
+            (lo, hi)
+        })
+        .collect();
+    drop(group_values);
+
+    let binom = binomial_params(tally, votes, totals);
+    let stations: Vec<Station> = (0..n)
+        .map(|i| Station {
+            count: votes[i] as f64,
+            mu: binom[i].0,
+            sd: binom[i].1,
+            total: binom[i].2,
+        })
+        .collect();
+    drop(binom);
+    // Each station's finest group, and the (child, parent) pairs that roll finer groups up into
+    // coarser ones, deepest level first, so a parent is complete before it is added to its own parent.
+    let fine: Vec<u32> = (0..n)
+        .map(|i| *memberships[i].last().unwrap_or(&0) as u32)
+        .collect();
+    let mut rollup: Vec<(usize, usize)> = Vec::new();
+    for depth in (1..memberships.first().map_or(1, Vec::len)).rev() {
+        let mut seen = std::collections::BTreeSet::new();
+        for m in &memberships {
+            if seen.insert(m[depth]) {
+                rollup.push((m[depth], m[depth - 1]));
+            }
+        }
+    }
+    drop(memberships);
+    let replicates = params.replicates_for(n) as usize;
+    let base = mix(params.seed ^ mix(stream + 1));
+    let mut sims: Vec<Vec<Moments>> = vec![vec![Moments::default(); N_STATS]; n_groups];
+    let mut exceed = vec![[0u32; N_STATS]; n_groups];
+    let mut bands: Vec<[Vec<Moments>; 4]> = (0..n_groups)
+        .map(|_| {
+            [
+                vec![Moments::default(); 10],
+                vec![Moments::default(); 10],
+                vec![Moments::default(); 9],
+                vec![Moments::default(); 100],
+            ]
+        })
+        .collect();
+    let mut start = 0;
+    while start < replicates {
+        let end = (start + CHUNK).min(replicates);
+        let chunk: Vec<Vec<DigitHist>> = (start..end)
+            .into_par_iter()
+            .map(|r| {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix(base ^ mix(r as u64)));
+                // Accumulate into the finest groups only; coarser groups are sums of them.
+                let mut hists = vec![DigitHist::default(); n_groups];
+                for (i, st) in stations.iter().enumerate() {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    // Reflected at 0 (clamping would pile counts on 0 and make 0 % too common).
+                    let last = round_non_negative((st.count + JITTER_LAST * z).abs());
+                    let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
+                    let h = &mut hists[fine[i] as usize];
+                    h.add_last(last);
+                    h.add_percent(last, st.total);
+                    h.add_last2(last);
+                    h.add_leading(lead);
+                }
+                for &(child, parent) in &rollup {
+                    let (c, p) = if child > parent {
+                        let (lo, hi) = hists.split_at_mut(child);
+                        (&hi[0], &mut lo[parent])
+                    } else {
+                        let (lo, hi) = hists.split_at_mut(parent);
+                        (&lo[child], &mut hi[0])
+                    };
+                    p.merge(c);
+                }
+                hists
+            })
+            .collect();
+        for hists in chunk {
+            for (g, h) in hists.iter().enumerate() {
+                let values = stat_values(h, &smooth[g], wants_last2[g]);
+                for s in 0..N_STATS {
+                    sims[g][s].push(values[s]);
+                    if values[s] >= observed_stats[g][s] {
+                        exceed[g][s] += 1;
+                    }
+                }
+                let [bl, bs, bf, bl2] = &mut bands[g];
+                for (m, v) in bl.iter_mut().zip(shares(&h.last_ge10)) {
+                    m.push(v);
+                }
+                for (m, v) in bs.iter_mut().zip(shares(&h.second_ge10)) {
+                    m.push(v);
+                }
+                for (m, v) in bf.iter_mut().zip(shares(&h.first_ge1)) {
+                    m.push(v);
+                }
+                for (m, v) in bl2.iter_mut().zip(shares(&h.last2_ge100)) {
+                    m.push(v);
+                }
+            }
+        }
+        start = end;
+    }
+    let groups = (0..n_groups)
+        .zip(bands)
+        .map(
+            |(g, [band_last, band_second, band_first, band_last2])| GroupNull {
+                region: regions[g].clone(),
+                observed: observed[g].clone(),
+                smooth_last: smooth[g],
+                expected_last2: expected_last2[g],
+                observed_stats: observed_stats[g],
+                sim: sims[g].clone(),
+                exceed: exceed[g],
+                band_last,
+                band_second,
+                band_first,
+                band_last2,
+                median_all: medians[g],
+                spread: spreads[g],
+                q05_positive: quantiles[g].0,
+                q95_positive: quantiles[g].1,
+                n_stations: n_stations[g],
+                replicates: replicates as u32,
+            },
+        )
+        .collect();
+    level_start.push(n_groups);
+    DigitNull {
+        groups,
+        level_start,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tally::{Candidate, RegionLevel};
+    use rand::RngExt;
+    use rand_distr::Binomial;
+
+    /// An honest synthetic tally: one large and one small party, two regions.
+    pub(crate) fn honest_tally(seed: u64, stations: usize) -> Tally {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut t = Tally {
+            name: "t".into(),
+            ..Default::default()
+        };
+        let mut big = Vec::new();
+        let mut small = Vec::new();
+        let mut codes = Vec::new();
+        for i in 0..stations {
+            let valid: u64 = rng.random_range(150..1100);
+            let share = 0.45 + 0.1 * (rng.random::<f64>() - 0.5);
+            let b = Binomial::new(valid, share).unwrap().sample(&mut rng);
+            let s = Binomial::new(valid - b, 0.08).unwrap().sample(&mut rng);
+            t.station_keys.push(i.to_string());
+            t.valid.push(valid);
+            t.ballots_cast.push(valid);
+            big.push(b);
+            small.push(s);
+            codes.push((i % 2) as u32);
+        }
+        t.candidates = vec![
+            Candidate {
+                name: "Big".into(),
+                source: "big".into(),
+                votes: big,
+            },
+            Candidate {
+                name: "Small".into(),
+                source: "small".into(),
+                votes: small,
+            },
+        ];
+        t.regions = vec![RegionLevel {
+            name: "region".into(),
+            codes,
+            paths: vec![vec!["A".into()], vec!["B".into()]],
+        }];
+        t
+    }
+
+    #[test]
+    fn deterministic_and_thread_independent() {
+        let t = honest_tally(1, 2000);
+        let params = Params {
+            replicates: 100,
+            ..Params::default()
+        };
+        let v = &t.candidates[0].votes;
+        let a = simulate(&t, 0, v, &t.valid, &params);
+        let b = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| simulate(&t, 0, v, &t.valid, &params));
+        for (x, y) in a.groups.iter().zip(&b.groups) {
+            assert_eq!(
+                x.calibrated(Stat::LastChi2).p.to_bits(),
+                y.calibrated(Stat::LastChi2).p.to_bits()
+            );
+            assert_eq!(x.exceed, y.exceed);
+        }
+        assert_eq!(a.groups.len(), 3);
+        assert_eq!(a.groups[1].region, Some(vec!["A".to_string()]));
+    }
+
+    #[test]
+    fn simulated_null_matches_theory_for_large_counts() {
+        let t = honest_tally(2, 3000);
+        let null = simulate(
+            &t,
+            0,
+            &t.candidates[0].votes,
+            &t.valid,
+            &Params {
+                replicates: 300,
+                ..Params::default()
+            },
+        );
+        let g = &null.groups[0];
+        // Last-digit χ² under the null has mean ≈ 9 (df 9) for large counts.
+        let m = &g.sim[Stat::LastChi2 as usize];
+        assert!((m.mean - 9.0).abs() < 1.0, "mean χ² {}", m.mean);
+        // Mean last digit ≈ 4.5 with SD ≈ √(8.25 / n).
+        let lm = &g.sim[Stat::LastMeanGe10 as usize];
+        assert!((lm.mean - 4.5).abs() < 0.02, "{}", lm.mean);
+        let want_sd = (8.25 / g.observed.n_ge10() as f64).sqrt();
+        assert!(
+            (lm.sd() / want_sd - 1.0).abs() < 0.15,
+            "{} vs {want_sd}",
+            lm.sd()
+        );
+        // Repeated pairs ≈ 0.10, linear adjacent ≈ 0.18.
+        assert!((g.sim[Stat::Repeated as usize].mean - 0.10).abs() < 0.005);
+        assert!((g.sim[Stat::AdjacentLinear as usize].mean - 0.18).abs() < 0.005);
+        // Honest data: calibrated p-values are not extreme.
+        for s in [
+            Stat::LastChi2,
+            Stat::LastMeanGe10,
+            Stat::C05Ge10,
+            Stat::Repeated,
+            Stat::Last2Chi2,
+        ] {
+            assert!(g.calibrated(s).p > 0.001, "{s:?} p = {}", g.calibrated(s).p);
+        }
+    }
+
+    #[test]
+    fn moment_matched_p_tracks_the_empirical_one() {
+        let t = honest_tally(3, 2000);
+        let null = simulate(
+            &t,
+            1,
+            &t.candidates[1].votes,
+            &t.valid,
+            &Params {
+                replicates: 400,
+                ..Params::default()
+            },
+        );
+        for g in &null.groups {
+            let c = g.calibrated(Stat::LastChi2);
+            assert!(
+                (c.p - c.p_empirical).abs() < 0.1,
+                "moment-matched {} vs empirical {}",
+                c.p,
+                c.p_empirical
+            );
+        }
+    }
+}
