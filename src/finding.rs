@@ -135,6 +135,9 @@ pub struct TestOutput {
     pub station_flags: Vec<StationFlag>,
     /// Tables written as CSV files beside the report.
     pub tables: Vec<DataTable>,
+    /// Lines for the report's notes about the data's structure (e.g. where a candidate does not
+    /// stand).
+    pub notes: Vec<String>,
 }
 
 /// Convenience for building `details`.

@@ -284,6 +284,7 @@ fn analyse_dataset(
         announced.map(|(_, f)| f),
         pair.as_ref(),
     )?;
+    notes.extend(output.notes);
     let mut figures = output.figures;
     let calibration = match &config.calibration {
         None => None,

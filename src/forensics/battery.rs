@@ -2,7 +2,10 @@
 //! count columns) and a cache of simulated nulls shared between tests, so that the digit tests
 //! draw their replicates once per subject instead of once per test.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
+
+use crate::forensics::candidacy::{self, Candidacy};
 
 use super::Params;
 use crate::announcement::AnnouncementFile;
@@ -81,8 +84,18 @@ pub struct Subject<'a> {
     pub name: String,
     pub kind: SubjectKind,
     pub counts: &'a [u64],
-    /// The denominator of the subject's shares (valid votes for candidates).
-    pub totals: &'a [u64],
+    /// The denominator of the subject's shares: valid votes for candidates, 0 where the candidate
+    /// does not stand (`candidacy`).
+    pub totals: Cow<'a, [u64]>,
+    /// Stations where the candidate does not stand (empty: everywhere); they leave its tests.
+    pub absent: Vec<bool>,
+}
+
+impl Subject<'_> {
+    /// Whether station `i` counts for this subject.
+    pub fn stands(&self, i: usize) -> bool {
+        self.absent.get(i).is_none_or(|a| !a)
+    }
 }
 
 /// The context of one battery run on one dataset.
@@ -94,19 +107,26 @@ pub struct Battery<'a> {
     pub announced: Option<&'a AnnouncementFile>,
     /// The other source of a declared pair (`[reconcile]` in this dataset's mapping), if any.
     pub partner: Option<&'a Partner<'a>>,
+    /// Where each candidate stands (candidate order).
+    pub candidacy: Vec<Candidacy>,
     digit_nulls: Vec<OnceLock<DigitNull>>,
 }
 
 impl<'a> Battery<'a> {
     pub fn new(tally: &'a Tally, params: &'a Params) -> Battery<'a> {
+        let candidacy = candidacy::detect(tally);
         let mut subjects: Vec<Subject<'a>> = tally
             .candidates
             .iter()
-            .map(|c| Subject {
+            .zip(&candidacy)
+            .map(|(c, cy)| Subject {
                 name: c.name.clone(),
                 kind: SubjectKind::Candidate,
                 counts: &c.votes,
-                totals: &tally.valid,
+                totals: cy
+                    .masked(&tally.valid)
+                    .map_or(Cow::Borrowed(&tally.valid[..]), Cow::Owned),
+                absent: cy.absent.clone(),
             })
             .collect();
         if let Some(reg) = &tally.registered {
@@ -119,7 +139,8 @@ impl<'a> Battery<'a> {
                 name,
                 kind: SubjectKind::Registered,
                 counts: reg,
-                totals: reg,
+                totals: Cow::Borrowed(&reg[..]),
+                absent: Vec::new(),
             });
         }
         let digit_nulls = (0..subjects.len()).map(|_| OnceLock::new()).collect();
@@ -129,8 +150,15 @@ impl<'a> Battery<'a> {
             subjects,
             announced: None,
             partner: None,
+            candidacy,
             digit_nulls,
         }
+    }
+
+    /// The report's notes on the data's structure (one line per candidate and region where the
+    /// candidate does not stand).
+    pub fn notes(&self) -> Vec<String> {
+        candidacy::notes(self.tally, &self.candidacy)
     }
 
     /// The same battery with announced totals for the announcement tests.
@@ -151,7 +179,12 @@ impl<'a> Battery<'a> {
     /// Subjects that fail (minor candidates) get a not-applicable finding from every digit test
     /// and cost no simulation.
     pub fn digit_gate(&self, index: usize) -> Result<(), String> {
-        let counts = self.subjects[index].counts;
+        let s = &self.subjects[index];
+        // Only the stations where the subject stands (`candidacy`).
+        let counts: Vec<u64> = (0..s.counts.len())
+            .filter(|&i| s.stands(i))
+            .map(|i| s.counts[i])
+            .collect();
         let n10 = counts.iter().filter(|&&c| c >= 10).count();
         if (n10 as u64) < DIGIT_MIN_COUNTS {
             return Err(format!(
@@ -159,7 +192,7 @@ impl<'a> Battery<'a> {
                 counts.len()
             ));
         }
-        let mut sorted = counts.to_vec();
+        let mut sorted = counts;
         sorted.sort_unstable();
         let median = sorted[(sorted.len() - 1) / 2];
         if median < DIGIT_MIN_MEDIAN {
@@ -179,7 +212,14 @@ impl<'a> Battery<'a> {
     pub fn digit_null(&self, index: usize) -> &DigitNull {
         self.digit_nulls[index].get_or_init(|| {
             let s = &self.subjects[index];
-            simulate(self.tally, index as u64, s.counts, s.totals, self.params)
+            simulate(
+                self.tally,
+                index as u64,
+                s.counts,
+                &s.totals,
+                &s.absent,
+                self.params,
+            )
         })
     }
 }

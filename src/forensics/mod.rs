@@ -10,6 +10,7 @@
 
 pub mod announcements;
 pub mod battery;
+pub mod candidacy;
 pub mod digits;
 pub mod reconciliation;
 pub mod turnout;
@@ -174,6 +175,7 @@ pub fn run_battery(
     let battery = Battery::new(tally, params)
         .with_announced(announced)
         .with_partner(partner);
+    out.notes = battery.notes();
     for test in tests {
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.findings.extend(o.findings);

@@ -1,6 +1,12 @@
 //! Power by fraud injection (`analyze --calibrate`): which tests can see which manipulation on
 //! *this* election.
 //!
+//! The layer above the battery: it runs `forensics::run_battery` many times on resampled and
+//! manipulated copies of a `Tally`, so it may import `forensics`, `tally`, `stats` and the
+//! generator's manipulations (`simulate::fraud`), and nothing below it may import it (only
+//! `pipeline` and `report`, which renders its result, do). The CLI option and the report section
+//! keep the user's word, "calibration".
+//!
 //! Method (a parametric bootstrap in the sense of Efron & Tibshirani 1993, ch. 6, used for
 //! election forensics by Mebane 2006 and, as power studies by injection, by Beber & Scacco 2012
 //! and Zhang, Alvarez & Levin 2019, "Election forensics: using machine learning and synthetic data
@@ -45,7 +51,7 @@ const NOT_CALIBRATED: &[(&str, &str)] = &[
     ("fingerprint", "descriptive: a chart, no hypothesis test"),
     (
         "klimek_model",
-        "descriptive: an estimate with an interval, no hypothesis test",
+        "its verdict needs its own self-null (about a hundred refits of the model), too slow to repeat on every copy; its headline gives what clean elections of this shape give",
     ),
     (
         "percentages_first",

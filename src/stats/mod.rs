@@ -10,3 +10,4 @@ pub mod multiple_testing;
 pub mod proportions;
 pub mod sampling;
 pub mod sign_test;
+pub mod tail;

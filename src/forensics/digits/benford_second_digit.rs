@@ -96,6 +96,10 @@ fn applicable(g: &GroupNull) -> Result<(), String> {
             g.observed.n_all()
         ));
     }
+    let z = g.resolution.second;
+    if z > crate::forensics::digits::resolution::MAX_BIAS_Z {
+        return Err(crate::forensics::digits::resolution::reason("", z, n));
+    }
     Ok(())
 }
 

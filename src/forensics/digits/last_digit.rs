@@ -141,6 +141,10 @@ fn applicable(g: &GroupNull) -> Result<(), String> {
             g.median_all
         ));
     }
+    let z = g.resolution.last;
+    if z > crate::forensics::digits::resolution::MAX_BIAS_Z {
+        return Err(crate::forensics::digits::resolution::reason("", z, n));
+    }
     Ok(())
 }
 

@@ -232,9 +232,13 @@ pub struct DigitHist {
     pub second_ge10: [u32; 10],
     /// First significant digit of counts ≥ 1 (index 0 = digit 1).
     pub first_ge1: [u32; 9],
-    /// Stations with a positive total whose rounded percentage ends in 0 or 5, and such stations.
+    /// Stations in the rounded-percentage window (`percent_grid::in_window`) whose rounded
+    /// percentage ends in 0 or 5, and such stations.
     pub p05_hits: u32,
     pub p05_n: u32,
+    /// Exact honest mean and variance of `p05_hits` (Σ Eᵢ, Σ Eᵢ(1 − Eᵢ); `percent_grid`).
+    pub p05_expected: f64,
+    pub p05_var: f64,
     /// Smallest and largest positive count (for the first-digit applicability rule).
     pub min_positive: u64,
     pub max: u64,
@@ -252,6 +256,8 @@ impl Default for DigitHist {
             first_ge1: [0; 9],
             p05_hits: 0,
             p05_n: 0,
+            p05_expected: 0.0,
+            p05_var: 0.0,
             min_positive: u64::MAX,
             max: 0,
         }
@@ -294,12 +300,15 @@ impl DigitHist {
         self.max = self.max.max(v);
     }
 
-    /// Add the rounded-percentage contribution of one count with its station total.
+    /// Add the rounded-percentage contribution of one count with its station total, where
+    /// `expected` is `percent_grid::expected(total)` (looked up by the caller, who caches it).
     #[inline]
-    pub fn add_percent(&mut self, v: u64, total: u64) {
-        if total > 0 {
+    pub fn add_percent(&mut self, v: u64, total: u64, expected: f64) {
+        if crate::forensics::digits::percent_grid::in_window(v, total) {
             self.p05_n += 1;
-            if percent_ends_in_0_or_5(v.min(total), total) {
+            self.p05_expected += expected;
+            self.p05_var += expected * (1.0 - expected);
+            if percent_ends_in_0_or_5(v, total) {
                 self.p05_hits += 1;
             }
         }
@@ -310,7 +319,12 @@ impl DigitHist {
         self.add_last(v);
         self.add_last2(v);
         self.add_leading(v);
-        self.add_percent(v, total);
+        let e = if crate::forensics::digits::percent_grid::in_window(v, total) {
+            crate::forensics::digits::percent_grid::expected(total)
+        } else {
+            0.0
+        };
+        self.add_percent(v, total, e);
     }
 
     /// Add another histogram's counts (for rolling regions up into their parents).
@@ -329,6 +343,8 @@ impl DigitHist {
         add(&mut self.first_ge1, &o.first_ge1);
         self.p05_hits += o.p05_hits;
         self.p05_n += o.p05_n;
+        self.p05_expected += o.p05_expected;
+        self.p05_var += o.p05_var;
         self.min_positive = self.min_positive.min(o.min_positive);
         self.max = self.max.max(o.max);
     }
@@ -640,6 +656,10 @@ mod tests {
             }
         }
         a.merge(&b);
+        // The exact P05 moments are sums of floats, equal up to the order of addition.
+        assert!((a.p05_expected - h.p05_expected).abs() < 1e-9 * h.p05_expected);
+        assert!((a.p05_var - h.p05_var).abs() < 1e-9 * h.p05_var);
+        (a.p05_expected, a.p05_var) = (h.p05_expected, h.p05_var);
         assert_eq!(a, h);
         assert_eq!(smooth_last2(&DigitHist::default()), [0.01; 100]);
     }

@@ -10,6 +10,8 @@
 pub mod findings;
 pub mod laws;
 pub mod null;
+pub mod percent_grid;
+pub mod resolution;
 
 pub mod benford_first_digit;
 pub mod benford_second_digit;

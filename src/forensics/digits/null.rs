@@ -5,8 +5,8 @@
 //! candidate's station counts, accumulating the null distribution of every digit statistic and of
 //! every digit share. One standard-normal draw per station and replicate feeds two null models:
 //!
-//! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits,
-//!   rounded percentages): the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
+//! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits):
+//!   the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
 //!   reflected at 0), i.e. from the observed count distribution convolved with a Gaussian kernel,
 //!   whose last digits are exactly the smooth-count expectation (σ = 5 votes). The last two digits
 //!   use the same draw: their expectation is each histogram's own kernel smoothing
@@ -22,6 +22,10 @@
 //!   top-level region, k = √max(0, 1 − E[m(1 − m)/Nᵢ] / Var(sᵢ)), so that the simulated counts have
 //!   the observed spread instead of the observed spread plus binomial noise; counts are drawn from
 //!   the normal approximation to Bin(Nᵢ, p*ᵢ), rounded and clipped to [0, Nᵢ].
+//!
+//! Rounded percentages ending in 0 or 5 (`p05_share`) are not simulated: their honest mean and
+//! variance are exact sums over the stations' denominators (`percent_grid`), accumulated with the
+//! observed histograms.
 //!
 //! Calibrated p-values use the simulated moments: χ²-type statistics (one-sided) against a scaled χ²
 //! with the simulated mean and variance (Satterthwaite 1946), means and shares (two-sided) against a
@@ -170,6 +174,11 @@ pub struct GroupNull {
     pub median_all: u64,
     /// How narrowly the counts are concentrated (for registered voters, `battery::spread_reason`).
     pub spread: Spread,
+    /// Whether the smooth-count idea resolves these counts at this size (`resolution`).
+    pub resolution: crate::forensics::digits::resolution::Resolution,
+    /// Bound on the share of the P05 hit pattern the group's smooth share spread can carry
+    /// (`percent_grid::Spread`), averaged over its comparison components.
+    pub p05_bound: f64,
     /// 5th and 95th percentiles of the positive counts (0 when there are none): how many orders of
     /// magnitude the counts span, for the first-digit law's applicability.
     pub q05_positive: u64,
@@ -286,14 +295,10 @@ struct Station {
     total: u64,
 }
 
-/// Per-station parameters of the leading-digit model (normal approximation to the binomial).
-fn binomial_params(tally: &Tally, votes: &[u64], totals: &[u64]) -> Vec<(f64, f64, u64)> {
+/// Per-station parameters of the leading-digit model (normal approximation to the binomial);
+/// `region` is each station's top-level region code.
+fn binomial_params(region: &[u32], votes: &[u64], totals: &[u64]) -> Vec<(f64, f64, u64)> {
     let n = votes.len();
-    let region: Vec<u32> = tally
-        .regions
-        .first()
-        .map(|l| l.codes.clone())
-        .unwrap_or_else(|| vec![0; n]);
     let k_regions = region.iter().copied().max().map_or(1, |m| m as usize + 1);
     let (mut sum_c, mut sum_n) = (vec![0f64; k_regions], vec![0f64; k_regions]);
     for i in 0..n {
@@ -349,15 +354,40 @@ fn binomial_params(tally: &Tally, votes: &[u64], totals: &[u64]) -> Vec<(f64, f6
         .collect()
 }
 
+/// The P05 comparison component of each kept station: its region at the deepest level whose
+/// regions have a median of at least 30 stations (0 for every station when none has).
+fn p05_components(tally: &Tally, keep: &[usize]) -> Vec<u32> {
+    let level = tally.regions.iter().rev().find(|l| {
+        let mut sizes = vec![0usize; l.paths.len()];
+        for &c in &l.codes {
+            sizes[c as usize] += 1;
+        }
+        sizes.retain(|&s| s > 0);
+        sizes.sort_unstable();
+        sizes.get(sizes.len() / 2).is_some_and(|&m| m >= 30)
+    });
+    match level {
+        Some(l) => keep.iter().map(|&i| l.codes[i]).collect(),
+        None => vec![0; keep.len()],
+    }
+}
+
 /// Simulate the digit nulls of one subject's counts (`totals` are the share denominators, e.g. valid
-/// votes); `stream` distinguishes subjects in the seeding. Regions come from the tally.
+/// votes); `stream` distinguishes subjects in the seeding. Regions come from the tally. Stations
+/// marked in `absent` (where a candidate does not stand, `candidacy`) are left out entirely.
 pub fn simulate(
     tally: &Tally,
     stream: u64,
     votes: &[u64],
     totals: &[u64],
+    absent: &[bool],
     params: &Params,
 ) -> DigitNull {
+    let keep: Vec<usize> = (0..votes.len())
+        .filter(|&i| !absent.get(i).copied().unwrap_or(false))
+        .collect();
+    let votes: Vec<u64> = keep.iter().map(|&i| votes[i]).collect();
+    let totals: Vec<u64> = keep.iter().map(|&i| totals[i]).collect();
     let n = votes.len();
     // Groups: 0 = whole dataset, then each analysed level's regions.
     let levels: Vec<&crate::tally::RegionLevel> = tally
@@ -365,6 +395,15 @@ pub fn simulate(
         .iter()
         .take(params.region_depth.max(1))
         .collect();
+    let codes: Vec<Vec<u32>> = levels
+        .iter()
+        .map(|l| keep.iter().map(|&i| l.codes[i]).collect())
+        .collect();
+    let top_region: Vec<u32> = tally
+        .regions
+        .first()
+        .map(|l| keep.iter().map(|&i| l.codes[i]).collect())
+        .unwrap_or_else(|| vec![0; n]);
     let mut level_start = Vec::new();
     let mut regions: Vec<Option<Vec<String>>> = vec![None];
     for level in &levels {
@@ -375,10 +414,10 @@ pub fn simulate(
     let station_groups = |i: usize| -> Vec<usize> {
         std::iter::once(0)
             .chain(
-                levels
+                codes
                     .iter()
                     .zip(&level_start)
-                    .map(|(l, &s)| s + l.codes[i] as usize),
+                    .map(|(c, &s)| s + c[i] as usize),
             )
             .collect()
     };
@@ -386,11 +425,40 @@ pub fn simulate(
 
     let mut observed = vec![DigitHist::default(); n_groups];
     let mut group_values: Vec<Vec<u64>> = vec![Vec::new(); n_groups];
+    let mut grid = crate::forensics::digits::percent_grid::Expectations::default();
+    // The spread of the window shares per (group, comparison component) for the P05 bound.
+    let component = p05_components(tally, &keep);
+    let mut spreads05: std::collections::BTreeMap<
+        (usize, u32),
+        crate::forensics::digits::percent_grid::Spread,
+    > = Default::default();
     for i in 0..n {
-        for &g in &memberships[i] {
-            observed[g].add(votes[i], totals[i]);
-            group_values[g].push(votes[i]);
+        let (v, t) = (votes[i], totals[i]);
+        let inside = crate::forensics::digits::percent_grid::in_window(v, t);
+        let e = if inside { grid.get(t) } else { 0.0 };
+        if inside {
+            for &g in &memberships[i] {
+                spreads05
+                    .entry((g, component[i]))
+                    .or_default()
+                    .add(v as f64 / t as f64);
+            }
         }
+        for &g in &memberships[i] {
+            let h = &mut observed[g];
+            h.add_last(v);
+            h.add_last2(v);
+            h.add_leading(v);
+            h.add_percent(v, t, e);
+            group_values[g].push(v);
+        }
+    }
+    let mut p05_bound = vec![0.0f64; n_groups];
+    for (&(g, _), sp) in &spreads05 {
+        p05_bound[g] += sp.n() * sp.bound();
+    }
+    for (g, b) in p05_bound.iter_mut().enumerate() {
+        *b /= f64::from(observed[g].p05_n.max(1));
     }
     let expected_last2: Vec<[f64; 100]> = observed.iter().map(smooth_last2).collect();
     // The last-two-digit statistic costs ~6,000 operations per group and replicate: only where
@@ -408,6 +476,10 @@ pub fn simulate(
         .zip(&smooth)
         .zip(&wants_last2)
         .map(|((h, s), &l2)| stat_values(h, s, l2))
+        .collect();
+    let resolutions: Vec<crate::forensics::digits::resolution::Resolution> = group_values
+        .iter()
+        .map(|v| crate::forensics::digits::resolution::check(v))
         .collect();
     let medians: Vec<u64> = group_values
         .iter_mut()
@@ -443,7 +515,7 @@ pub fn simulate(
         .collect();
     drop(group_values);
 
-    let binom = binomial_params(tally, votes, totals);
+    let binom = binomial_params(&top_region, &votes, &totals);
     let stations: Vec<Station> = (0..n)
         .map(|i| Station {
             count: votes[i] as f64,
@@ -498,7 +570,6 @@ pub fn simulate(
                     let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
                     let h = &mut hists[fine[i] as usize];
                     h.add_last(last);
-                    h.add_percent(last, st.total);
                     h.add_last2(last);
                     h.add_leading(lead);
                 }
@@ -558,6 +629,8 @@ pub fn simulate(
                 band_last2,
                 median_all: medians[g],
                 spread: spreads[g],
+                resolution: resolutions[g],
+                p05_bound: p05_bound[g],
                 q05_positive: quantiles[g].0,
                 q95_positive: quantiles[g].1,
                 n_stations: n_stations[g],
@@ -629,12 +702,12 @@ mod tests {
             ..Params::default()
         };
         let v = &t.candidates[0].votes;
-        let a = simulate(&t, 0, v, &t.valid, &params);
+        let a = simulate(&t, 0, v, &t.valid, &[], &params);
         let b = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap()
-            .install(|| simulate(&t, 0, v, &t.valid, &params));
+            .install(|| simulate(&t, 0, v, &t.valid, &[], &params));
         for (x, y) in a.groups.iter().zip(&b.groups) {
             assert_eq!(
                 x.calibrated(Stat::LastChi2).p.to_bits(),
@@ -654,6 +727,7 @@ mod tests {
             0,
             &t.candidates[0].votes,
             &t.valid,
+            &[],
             &Params {
                 replicates: 300,
                 ..Params::default()
@@ -695,6 +769,7 @@ mod tests {
             1,
             &t.candidates[1].votes,
             &t.valid,
+            &[],
             &Params {
                 replicates: 400,
                 ..Params::default()

@@ -13,15 +13,14 @@
 //! - **`p05_share`** (EFToolkit `P05s`): share of stations whose percentage 100·votes/valid,
 //!   rounded half-to-even (R's `round`, methods.md §8), ends in 0 or 5. Candidates only. Its null is
 //!   **not** 0.2 with small denominators: with 20 valid votes every percentage is a multiple of 5,
-//!   so P05s = 1 under any honest count (methods.md §2). The expected value is the simulated share
-//!   under the smooth-count null (each count jittered by N(0, 5²) votes, the station's valid votes
-//!   kept), which keeps the coarse percentage grid of small stations; 0.2 and the z against it are
-//!   reported for parity only. Applicable with at least 50 stations with valid votes > 0 and a
-//!   median count ≥ 20. The median rule is measured, not inherited: for candidates with a median of
-//!   about 10 votes, 60 clean synthetic elections gave p < 0.05 in every national finding (observed
-//!   share 4 points below the simulated one), because the percentages of such counts are dominated
-//!   by the 0 % lump (under 0.5 % of the valid votes), which no smooth-count null reproduces; at
-//!   medians of 17 and 34 the rate was nominal once the shared null reflects jittered counts at 0.
+//!   so P05s = 1 under any honest count (methods.md §2). Only stations with at least 100 valid
+//!   votes and a share between 2.5 % and 97.5 % enter, and the expectation is exact from each
+//!   station's denominator (`percent_grid`: the share of the counts in that window whose
+//!   percentage ends in 0 or 5), with variance Σ Eᵢ(1 − Eᵢ). The previous null (counts jittered by
+//!   N(0, 5²) votes) failed on honest data in both directions: it smeared the 0 % lump of small and
+//!   overdispersed parties (P05 "deviated" at p ≈ 10⁻²¹ on clean elections with a 9 % party) and
+//!   was off by half a point at a million stations. 0.2 and the z against it are reported for
+//!   parity only. Applicable with at least 50 stations in the window.
 //!
 //! Statistic: the share with a Wilson 95 % interval; analytic z against 0.2 with the binomial SE
 //! √(0.2·0.8/n) in the details. Effect size: share − expected (N-independent). Calibration: the
@@ -36,7 +35,7 @@ use serde_json::json;
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::forensics::battery::{Battery, Subject, SubjectKind};
 use crate::forensics::digits::findings::{self, DigitTestSpec};
-use crate::forensics::digits::last_digit::{MIN_COUNT, MIN_MEDIAN};
+use crate::forensics::digits::last_digit::MIN_COUNT;
 use crate::forensics::digits::last_digit_mean::applicable_last_family;
 use crate::forensics::digits::laws::{DigitHist, SMOOTH_SIGMA};
 use crate::forensics::digits::null::{normal_sf, GroupNull, Stat};
@@ -47,14 +46,14 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "zero_five_endings",
     title: "Counts and percentages ending in 0 or 5 (C05s, P05s)",
-    method: "People who make numbers up round them, so counts or vote percentages ending in 0 or 5 become more common than the one in five that honest counting gives. Two shares are tested for every candidate, nationally and per region (statistic c05_share and p05_share). c05_share: the share of station counts of at least 10 that end in 0 or 5 (the Election Forensics Toolkit's C05s; also for the registered-voter counts; the Toolkit's all-counts value is shown too); the honest expectation is 20% for large counts and is computed from a smoothed version of the observed counts for counts under 100. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. p05_share: the share of stations where the candidate's percentage of the valid votes, rounded to a whole number (halves to even, as R does), ends in 0 or 5 (the Toolkit's P05s). Its honest expectation is not 20% at small stations (with 20 valid votes every percentage is a multiple of 5), so the expectation is simulated from honest counts at the same stations; not applicable when the candidate's median count is under 20 (percentages are then mostly a rounded 0%). Both p-values are calibrated by simulation; each share comes with a 95% Wilson interval. A deviation says that round endings are over- or under-used, not why.",
+    method: "People who make numbers up round them, so counts or vote percentages ending in 0 or 5 become more common than the one in five that honest counting gives. Two shares are tested for every candidate, nationally and per region (statistic c05_share and p05_share). c05_share: the share of station counts of at least 10 that end in 0 or 5 (the Election Forensics Toolkit's C05s; also for the registered-voter counts; the Toolkit's all-counts value is shown too); the honest expectation is 20% for large counts and is computed from a smoothed version of the observed counts for counts under 100. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. p05_share: the share of stations where the candidate's percentage of the valid votes, rounded to a whole number (halves to even, as R does), ends in 0 or 5 (the Toolkit's P05s). Its honest expectation is not 20% at small stations (with 20 valid votes every percentage is a multiple of 5), so only stations with at least 100 valid votes and a share between 2.5% and 97.5% enter (0% and 100% end in 0 without anyone choosing them), and the expectation is computed exactly from each station's number of valid votes; not applicable with fewer than 50 such stations. The c05_share p-value is calibrated by simulation, the p05_share one uses the exact mean and variance; each share comes with a 95% Wilson interval. A deviation says that round endings are over- or under-used, not why.",
     references: "Hicken & Mebane (2015), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (C05s, P05s); Beber & Scacco (2012), Political Analysis 20(2):211–234; Wilson (1927), JASA 22:209–212.",
     run,
 };
 
 /// Share of endings 0 or 5 when last digits are uniform (EFToolkit's null for C05s and P05s).
 pub const NULL_SHARE: f64 = 0.2;
-/// Fewest stations with valid votes > 0 for `p05_share`.
+/// Fewest stations in the rounded-percentage window (`percent_grid::in_window`) for `p05_share`.
 pub const MIN_STATIONS_P05: u64 = 50;
 
 /// A share of units with some property.
@@ -160,13 +159,20 @@ fn p05_applicable(g: &GroupNull) -> Result<(), String> {
     let n = u64::from(g.observed.p05_n);
     if n < MIN_STATIONS_P05 {
         return Err(format!(
-            "rounded percentages (p05_share): only {n} stations have valid votes; the test needs at least {MIN_STATIONS_P05}"
+            "rounded percentages (p05_share): only {n} stations have at least {} valid votes and a share between 2.5 and 97.5 % (shares at the edges pile up on 0 % and 100 %, which end in 0 without anyone choosing them); the test needs at least {MIN_STATIONS_P05}",
+            crate::forensics::digits::percent_grid::MIN_TOTAL
         ));
     }
-    if g.median_all < MIN_MEDIAN {
+    // The share's spread must smooth the period-5 pattern away at this size (`percent_grid`).
+    let e = g.observed.p05_expected / n as f64;
+    let sd = (e * (1.0 - e) / n as f64).sqrt();
+    let z = if sd > 0.0 { g.p05_bound / sd } else { 0.0 };
+    if z > crate::forensics::digits::resolution::MAX_BIAS_Z {
         return Err(format!(
-            "rounded percentages (p05_share): the median count is {} (under {MIN_MEDIAN}): the percentages are dominated by stations where the candidate has under 0.5 % (rounded to 0 %), whose share no smooth null reproduces",
-            g.median_all
+            "rounded percentages (p05_share): the candidate's shares are too concentrated for the test at {} stations: within comparable regions their spread can leave up to {:.2} points of the 0-or-5 pattern by itself, {z:.1} times the share's sampling SD (the limit is {}); whether 0 or 5 is common is then a fact of where the candidate's share sits, not of counting",
+            fmt_int(n),
+            100.0 * g.p05_bound,
+            crate::forensics::digits::resolution::MAX_BIAS_Z
         ));
     }
     Ok(())
@@ -174,17 +180,27 @@ fn p05_applicable(g: &GroupNull) -> Result<(), String> {
 
 fn p05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
     let s = p05(&g.observed);
-    let cal = g.calibrated(Stat::P05);
+    let h = &g.observed;
+    let n = f64::from(h.p05_n.max(1));
+    let expected = h.p05_expected / n;
+    let sd = h.p05_var.sqrt() / n;
+    let p = if h.p05_var > 0.0 {
+        2.0 * normal_sf((f64::from(h.p05_hits) - h.p05_expected).abs() / h.p05_var.sqrt())
+    } else if (f64::from(h.p05_hits) - h.p05_expected).abs() < 1e-9 {
+        1.0
+    } else {
+        0.0
+    };
     let headline = format!(
-        "{}{}: at {:.1}% of {} stations the candidate's rounded percentage ends in 0 or 5 (95% CI {:.1}–{:.1}%), against {:.1}% in simulated honest counts at the same stations (20% only at large stations); calibrated p = {}.",
+        "{}{}: at {:.1}% of {} stations (with at least 100 valid votes and a share between 2.5 and 97.5 %) the candidate's rounded percentage ends in 0 or 5 (95% CI {:.1}–{:.1}%), against {:.2}% expected exactly from the stations' numbers of valid votes (20% only at large stations); p = {}.",
         subject.name,
         where_(g),
         100.0 * s.share,
         fmt_int(s.n),
         100.0 * s.ci.0,
         100.0 * s.ci.1,
-        100.0 * cal.sim_mean,
-        fmt_p(cal.p),
+        100.0 * expected,
+        fmt_p(p),
     );
     Finding {
         test_id: TEST.id,
@@ -192,13 +208,12 @@ fn p05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         region: g.region.clone(),
         n: s.n,
         statistic: Some(Statistic::new("p05_share", s.share)),
-        p_value: Some(cal.p),
+        p_value: Some(p),
         q_value: None,
-        p_value_source: Some(findings::source(false, g.replicates)),
-        effect_size: Some(Statistic::new(
-            "share_minus_expected",
-            s.share - cal.sim_mean,
-        )),
+        p_value_source: Some(
+            "two-sided normal tail with the exact mean and variance of independent stations (percent_grid)".into(),
+        ),
+        effect_size: Some(Statistic::new("share_minus_expected", s.share - expected)),
         verdict: Verdict::Consistent,
         reason: None,
         headline,
@@ -207,12 +222,12 @@ fn p05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
             ("hits", json!(s.hits)),
             ("ci95", json!([s.ci.0, s.ci.1])),
             ("ci_method", json!("Wilson score")),
-            ("expected_share", json!(cal.sim_mean)),
+            ("expected_share", json!(expected)),
             (
                 "expected_method",
-                json!(format!("simulated: each count jittered by N(0, {SMOOTH_SIGMA}²) votes, valid votes kept")),
+                json!("exact: for each station, the share of counts with a share in [2.5 %, 97.5 %) of its valid votes whose rounded percentage ends in 0 or 5"),
             ),
-            ("simulated_sd", json!(cal.sim_sd)),
+            ("expected_sd", json!(sd)),
             ("percentage", json!("100 · votes / valid votes, rounded half to even")),
             ("nominal_null", json!(NULL_SHARE)),
             ("z_vs_0_2", json!(s.z_null)),
@@ -287,25 +302,40 @@ mod tests {
         }
         let (s, all) = c05(&h);
         assert_eq!((s.hits, s.n, all.hits, all.n), (3, 4, 4, 5));
-        // Percentages with halves: 1/8 = 12.5 % → 12 (not 13); 1/40 = 2.5 % → 2 (not 3, not 5);
-        // 9/40 = 22.5 % → 22 (not 23); 1/4 = 25 %; 3/20 = 15 %; total 0 is skipped. Where the rule
-        // matters: 9/200 = 4.5 % → 4 (half away from zero: 5, a hit); 1/200 = 0.5 % → 0 (a hit;
-        // half away from zero: 1).
+        // Percentages with halves round to even: 1/8 = 12.5 % → 12 (not 13); 1/40 = 2.5 % → 2;
+        // 9/40 = 22.5 % → 22; 1/4 = 25 %; 3/20 = 15 %. Where the rule matters: 9/200 = 4.5 % → 4
+        // (half away from zero: 5, a hit); 1/200 = 0.5 % → 0 (a hit; half away from zero: 1).
+        use crate::forensics::digits::laws::percent_ends_in_0_or_5 as ends;
+        for (v, t, hit) in [
+            (1u64, 8u64, false),
+            (1, 40, false),
+            (9, 40, false),
+            (1, 4, true),
+            (3, 20, true),
+            (9, 200, false),
+            (1, 200, true),
+        ] {
+            assert_eq!(ends(v, t), hit, "{v}/{t}");
+        }
+        // Only stations with at least 100 valid votes and a share in [2.5 %, 97.5 %) enter:
+        // 50/200 (25 %, a hit) and 9/200 (4.5 % → 4); not 1/200 (0.5 %), 3/20 (20 valid votes),
+        // 200/200 (100 %) or a station without valid votes.
         let mut h = DigitHist::default();
         for (v, t) in [
-            (1u64, 8u64),
-            (1, 40),
-            (9, 40),
-            (1, 4),
-            (3, 20),
-            (0, 0),
+            (50u64, 200u64),
             (9, 200),
             (1, 200),
+            (3, 20),
+            (200, 200),
+            (0, 0),
         ] {
-            h.add_percent(v, t);
+            h.add(v, t);
         }
         let p = p05(&h);
-        assert_eq!((p.hits, p.n), (3, 7));
+        assert_eq!((p.hits, p.n), (1, 2));
+        let e = crate::forensics::digits::percent_grid::expected(200);
+        assert!((h.p05_expected - 2.0 * e).abs() < 1e-12);
+        assert!((h.p05_var - 2.0 * e * (1.0 - e)).abs() < 1e-12);
         // 37.5 % → 38 (half to even), 62.5 % → 62: neither ends in 0 or 5.
         assert!(!crate::forensics::digits::laws::percent_ends_in_0_or_5(
             3, 8
@@ -317,8 +347,9 @@ mod tests {
 
     #[test]
     fn small_parties_are_not_applicable_for_both_shares() {
-        // A party with a median of about 15 votes: past the battery's gate (median ≥ 10), but
-        // neither share has a reliable null.
+        // A party with a median of about 15 votes and a share just under 2.5 % everywhere: past
+        // the battery's gate (median ≥ 10), but neither share has a reliable null (its rounded
+        // percentages all sit at the 0 % edge, outside the p05 window).
         let mut t = synthetic_tally(22, 600, |_, c, _| c);
         t.candidates[1].votes = t.valid.iter().map(|&v| (v as f64 * 0.025) as u64).collect();
         let params = crate::forensics::Params {
@@ -337,7 +368,11 @@ mod tests {
             .collect();
         assert_eq!(na.len(), 2, "{na:?}");
         assert!(na[0].starts_with("counts ending in 0 or 5 (c05_share): the median count is"));
-        assert!(na[1].starts_with("rounded percentages (p05_share): the median count is"));
+        assert!(
+            na[1].starts_with("rounded percentages (p05_share): only "),
+            "{}",
+            na[1]
+        );
     }
 
     #[test]

@@ -101,6 +101,9 @@ impl Groups {
 pub struct Contender<'a> {
     pub name: &'a str,
     pub votes: &'a [u64],
+    /// The denominator of the candidate's shares: valid votes, 0 where the candidate does not
+    /// stand (`candidacy`), so those stations have no share.
+    pub valid: &'a [u64],
     /// National share of valid votes.
     pub share: f64,
     /// True for the national leader (most votes).
@@ -109,7 +112,8 @@ pub struct Contender<'a> {
 
 /// The major candidates in descending order of votes: the leader always, then every candidate with
 /// at least `MAJOR_SHARE` of valid votes nationally, at most `MAX_MAJOR`.
-pub fn contenders(tally: &Tally) -> Vec<Contender<'_>> {
+pub fn contenders<'a>(b: &'a Battery<'_>) -> Vec<Contender<'a>> {
+    let tally = b.tally;
     let valid: u64 = tally.valid.iter().sum();
     tally
         .candidates_by_votes()
@@ -118,6 +122,11 @@ pub fn contenders(tally: &Tally) -> Vec<Contender<'_>> {
         .map(|(i, c)| Contender {
             name: &c.name,
             votes: &c.votes,
+            valid: tally
+                .candidates
+                .iter()
+                .position(|x| std::ptr::eq(x, c))
+                .map_or(&tally.valid[..], |k| &b.subjects[k].totals[..]),
             share: if valid > 0 {
                 c.votes.iter().sum::<u64>() as f64 / valid as f64
             } else {
@@ -274,7 +283,9 @@ pub(crate) mod tests {
     #[test]
     fn leader_first_minor_candidates_dropped() {
         let t = two_region_tally();
-        let c = contenders(&t);
+        let params = crate::forensics::Params::default();
+        let b = Battery::new(&t, &params);
+        let c = contenders(&b);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].name, "y");
         assert!(c[0].leader);

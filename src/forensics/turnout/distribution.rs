@@ -5,15 +5,21 @@
 //!
 //! The dip test (Hartigan & Hartigan 1985) asks whether the distribution has more than one mode.
 //! Several modes arise from regional differences as readily as from manipulation (Canada/Quebec
-//! in Klimek et al. 2012), so a deviation is a pointer to the fingerprint and the regional panels,
-//! never a verdict on its own. The ratios are dithered (methods.md §5.4) before the dip test and
-//! the histograms, because exact ratios of small integers pile up on simple fractions.
+//! in Klimek et al. 2012; urban and rural stations), so the verdict-driving dip is computed on
+//! the ratios centred within strata of comparable stations (`strata`: deepest region with enough
+//! stations × size class): a second mode that region or station size explains is not a deviation;
+//! one that appears inside the strata (stations pushed to 100 % in every region) still is. The dip
+//! of the pooled ratios is reported beside it. A deviation remains a pointer to the fingerprint
+//! and the regional panels, not a verdict on its own. The ratios are dithered (methods.md §5.4)
+//! before the dip test and the histograms, because exact ratios of small integers pile up on
+//! simple fractions.
 
 use rand::seq::SliceRandom;
 
 use crate::figure::{file_stem, Figure, FigureSpec, HistSeries, HistogramPanel, Marker, Panel};
 use crate::finding::{details, Finding, Statistic, TestOutput};
 use crate::forensics::turnout::data::{dithered, histogram, rng, Groups};
+use crate::forensics::turnout::strata;
 use crate::forensics::Battery;
 use crate::stats::dip::dip_test;
 use crate::stats::moments::{median, moments};
@@ -45,8 +51,9 @@ pub fn run(b: &Battery<'_>, id: &'static str, subjects: &[RatioSubject<'_>]) -> 
     let groups = Groups::new(b.tally, b.params.region_depth);
     let mut out = TestOutput::default();
     for s in subjects {
+        let stratum_of = strata::strata(b.tally, s.den);
         let summaries: Vec<GroupSummary> = (0..groups.regions.len())
-            .map(|g| summarise(b, s, &groups.members[g], g as u64))
+            .map(|g| summarise(b, s, &groups.members[g], g as u64, &stratum_of))
             .collect();
         let national = &summaries[0];
         let mut f = finding(id, s, &groups, 0, national);
@@ -155,12 +162,23 @@ pub struct GroupSummary {
     pub at_100: u64,
     /// Stations at or above 95 % (exact ratio).
     pub at_least_95: u64,
-    /// (dip, p-value, n used) on the dithered ratios.
+    /// (dip, p-value, n used) on the dithered ratios centred within strata (drives the verdict).
     pub dip: Option<(f64, f64, usize)>,
+    /// (dip, p-value) on the pooled dithered ratios (description).
+    pub dip_pooled: Option<(f64, f64)>,
+    /// Strata among the group's stations.
+    pub strata: usize,
 }
 
-fn summarise(b: &Battery<'_>, s: &RatioSubject<'_>, members: &[u32], g: u64) -> GroupSummary {
+fn summarise(
+    b: &Battery<'_>,
+    s: &RatioSubject<'_>,
+    members: &[u32],
+    g: u64,
+    stratum_of: &[u32],
+) -> GroupSummary {
     let mut r = rng(b, s.stream, g);
+    let mut st: Vec<u32> = Vec::with_capacity(members.len());
     let mut sum = GroupSummary {
         exact: Vec::with_capacity(members.len()),
         dithered: Vec::with_capacity(members.len()),
@@ -169,6 +187,8 @@ fn summarise(b: &Battery<'_>, s: &RatioSubject<'_>, members: &[u32], g: u64) -> 
         at_100: 0,
         at_least_95: 0,
         dip: None,
+        dip_pooled: None,
+        strata: 0,
     };
     for &i in members {
         let (a, d) = (s.num[i as usize], s.den[i as usize]);
@@ -178,19 +198,26 @@ fn summarise(b: &Battery<'_>, s: &RatioSubject<'_>, members: &[u32], g: u64) -> 
         }
         sum.exact.push(a as f64 / d as f64);
         sum.dithered.push(dithered(a, d, &mut r));
+        st.push(stratum_of[i as usize]);
         sum.above_100 += u64::from(a > d);
         sum.at_100 += u64::from(a == d);
         // 95 % in integers: 20·a ≥ 19·d, no rounding at the boundary.
         sum.at_least_95 += u64::from(20 * a as u128 >= 19 * d as u128);
     }
     if sum.dithered.len() >= MIN_STATIONS {
-        let mut values = sum.dithered.clone();
-        if values.len() > MAX_DIP_N {
-            values.shuffle(&mut r);
-            values.truncate(MAX_DIP_N);
+        let ones = vec![1.0; st.len()];
+        let within = strata::centred(&sum.dithered, &ones, &st);
+        sum.strata = strata::count(&st);
+        // One subset for both dips, so they are computed on the same stations.
+        let mut pick: Vec<usize> = (0..within.len()).collect();
+        if pick.len() > MAX_DIP_N {
+            pick.shuffle(&mut r);
+            pick.truncate(MAX_DIP_N);
         }
-        let d = dip_test(&values);
+        let d = dip_test(&pick.iter().map(|&k| within[k]).collect::<Vec<_>>());
         sum.dip = Some((d.dip, d.p_value, d.n));
+        let pooled = dip_test(&pick.iter().map(|&k| sum.dithered[k]).collect::<Vec<_>>());
+        sum.dip_pooled = Some((pooled.dip, pooled.p_value));
     }
     sum
 }
@@ -249,8 +276,17 @@ fn finding(
     } else {
         "is consistent with one mode"
     };
+    let (pooled_dip, pooled_p) = sum.dip_pooled.unwrap_or((f64::NAN, f64::NAN));
+    let pooled_text = if pooled_p <= crate::stats::dip::DIP_P_VALUE_FLOOR
+        && p > crate::stats::dip::DIP_P_VALUE_FLOOR
+    {
+        format!("; pooled over strata it has more than one mode (D = {pooled_dip:.4}), which the differences between regions or station sizes explain")
+    } else {
+        String::new()
+    };
     let headline = format!(
-        "The {} {shape} (dip D = {dip:.4}, p = {}); mean {:.1} %, median {:.1} %, SD {:.1} points, skewness {:.2}, Pearson kurtosis {:.2}; {:.2} % of stations at or above 95 %, {} at exactly 100 %, {} above 100 %.",
+        "Within {} strata of comparable stations (region × size), the {} {shape} (dip D = {dip:.4}, p = {}){pooled_text}; mean {:.1} %, median {:.1} %, SD {:.1} points, skewness {:.2}, Pearson kurtosis {:.2}; {:.2} % of stations at or above 95 %, {} at exactly 100 %, {} above 100 %.",
+        sum.strata,
         s.what,
         fmt_p(p),
         100.0 * m.mean,
@@ -271,7 +307,7 @@ fn finding(
         statistic: Some(Statistic::new("dip", dip)),
         p_value: Some(p),
         q_value: None,
-        p_value_source: Some(format!("Hartigan dip test on dithered ratios of {dip_n} stations; p interpolated in a simulated table of the uniform null (see stats::dip)")),
+        p_value_source: Some(format!("Hartigan dip test on dithered ratios of {dip_n} stations centred within region × size strata; p interpolated in a simulated table of the uniform null (see stats::dip)")),
         effect_size: Some(Statistic::new("dip", dip)),
         verdict: crate::finding::Verdict::Consistent,
         reason: None,
@@ -288,6 +324,9 @@ fn finding(
             ("stations_above_100", serde_json::json!(sum.above_100)),
             ("stations_without_denominator", serde_json::json!(sum.no_denominator)),
             ("dip_stations", serde_json::json!(dip_n)),
+            ("dip_strata", serde_json::json!(sum.strata)),
+            ("dip_pooled", json(pooled_dip)),
+            ("dip_pooled_p_value", json(pooled_p)),
         ]),
     }
 }

@@ -1,197 +1,103 @@
 //! `extreme_stations`: stations at the edges where manipulation leaves its marks — turnout of 95 %
-//! or more, a major candidate with 95 % or more of valid votes, or zero votes for a major
-//! candidate who averages at least 20 % in the station's region — counted against what chance
-//! gives, and listed by key in `flagged_stations.csv`.
+//! or more, a major candidate with 95 % or more of valid votes, or 5 % or less for a major
+//! candidate who averages at least 20 % in the group — counted against the smooth continuation of
+//! the same stations' own distribution below the edge, and listed by key in
+//! `flagged_stations.csv`.
 //!
-//! Null: per-station beta-binomial counts, fitted per comparison group: the deepest region of the
-//! data (e.g. parish, district commission) with at least 20 stations. Within each group the
-//! station-level rates (turnout, or the candidate's share of valid votes) are given a Beta
-//! distribution with the region's mean and between-station variance (method of moments, the
-//! binomial part of the variance removed), and each station's count is binomial given its rate.
-//! A plain binomial null (one rate per region) would call every honest election extreme, because
-//! real stations differ far more than binomial noise; the beta-binomial follows each region's
-//! observed spread (Skellam 1948; Prentice 1986 for moment fitting). The fit uses every station,
-//! manipulated ones included, so the null is, if anything, generous to the data.
+//! Null (`stats::tail`): per group (the whole dataset, each analysed region), the dithered ratios
+//! of stations with at least `MIN_DENOMINATOR` voters are binned in 1-point bins; a log-linear
+//! Poisson fit to the band of bins just inside the edge — 80–95 %, widened to 65–95 % or 50–95 %
+//! (`BANDS`) when the whole dataset has fewer than `MIN_BAND` stations there (a clean leader at
+//! 45 % leaves 80–95 % nearly empty) — is continued over 95–100 %, and the observed count at or
+//! above 95 % is referred to a negative binomial with the continuation's mean and variance
+//! (overdispersion of the band plus the fit's own error). On a light (log-concave) tail a line
+//! fitted over a wider band lies above the tail beyond it, so widening errs towards fewer
+//! flags. A region with fewer than `MIN_BAND` stations in the band borrows the national slope and
+//! fits only its level; a region with none there, or a national band under `MIN_BAND` at the
+//! widest, gets no verdict. Ratios are dithered (±0.5 on
+//! numerator and denominator; Kobak et al. 2016) so that small stations make no spikes at 100 %.
 //!
-//! For each kind of extreme the expected number of stations is Σ pᵢ (pᵢ the station's
-//! beta-binomial probability of the extreme); p-values are the upper tail of a Poisson with that
-//! mean (conservative for the Poisson-binomial count, whose variance Σ pᵢ(1 − pᵢ) is smaller).
-//! References: Klimek et al. (2012) *PNAS* 109:16469 (the 100 %/100 % corner); Kobak et al. (2016);
-//! Myagkov, Ordeshook & Shakin (2009) (zero-vote stations).
-
-use statrs::distribution::{DiscreteCDF, Poisson};
-use statrs::function::gamma::ln_gamma;
+//! Why not a parametric null: a beta-binomial fitted to the mean and spread of each region (this
+//! test's null before) has tails far lighter than honest heterogeneity — Milwaukee's heavily
+//! Democratic wards (≥ 95 % in 31–74 units against 13–26 "expected"), tiny rural units — and
+//! called clean elections extreme by factors of 10⁷, while a pile-up at the boundary (Russia's
+//! stations at 100 % turnout; stuffing that fills the roll) is exactly a break in an otherwise
+//! smooth tail. What it cannot tell apart: an honest group whose distribution itself ends in a
+//! cliff at the edge (special stations where everyone votes), and manipulation that moves
+//! stations smoothly up the whole tail without a pile-up (which `klimek_model` models).
+//! References: Klimek et al. (2012) *PNAS* 109:16469 (the 100 %/100 % corner); Kobak, Shpilkin &
+//! Pshenichnikov (2016) *Ann. Appl. Stat.* 10:54 (dithering); Myagkov, Ordeshook & Shakin (2009)
+//! (zero-vote stations); McCullagh & Nelder (1989) (the Poisson fit).
 
 use crate::finding::{details, Finding, StationFlag, Statistic, TestOutput, Verdict};
-use crate::forensics::turnout::data::{contenders, Groups};
+use crate::forensics::turnout::data::{contenders, dithered, rng, Groups};
 use crate::forensics::{Battery, ForensicTest};
+use crate::stats::tail::{self, Continuation, TailExpectation, TARGETS};
 use crate::text::{fmt_int, fmt_p};
 
 pub const TEST: ForensicTest = ForensicTest {
     id: "extreme_stations",
     title: "Extreme stations",
-    method: "Counts stations with turnout ≥ 95 %, a major candidate's share of valid votes ≥ 95 %, or zero votes for a major candidate averaging ≥ 20 % in the station's region, against a per-station beta-binomial null fitted to the mean and spread of comparable stations (the deepest region of the data with at least 20 stations; Poisson upper tail of the expected count). Each such station is listed in flagged_stations.csv.",
-    references: "Klimek et al. (2012) PNAS 109:16469; Myagkov, Ordeshook & Shakin (2009); Prentice (1986) JASA 81:321",
+    method: "Counts stations with turnout ≥ 95 %, a major candidate's share of valid votes ≥ 95 %, or a share ≤ 5 % for a major candidate averaging ≥ 20 % in the group, against the smooth continuation of the same stations' own distribution just below the edge: a log-linear Poisson fit to the 1-point bins from 80 % to 95 % (dithered ratios of stations with at least 10 voters), continued over 95–100 %, with a negative-binomial tail that carries the band's overdispersion and the fit's error. The band widens to 65–95 % or 50–95 % when the whole dataset has fewer than 30 stations in 80–95 %. A pile-up at the edge (stations filled to the roll) breaks that continuation; a long honest tail (strongly one-sided wards) follows it. Regions with few stations near the edge borrow the national slope; groups with none get no verdict. Each such station is listed in flagged_stations.csv.",
+    references: "Klimek et al. (2012) PNAS 109:16469; Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54; Myagkov, Ordeshook & Shakin (2009); McCullagh & Nelder (1989) Generalized Linear Models",
     run,
 };
 
 /// The edge: 95 %.
-const EDGE_NUM: u64 = 19;
-const EDGE_DEN: u64 = 20;
-/// A candidate's regional share above which zero votes is remarkable.
-pub const ZERO_VOTE_REGION_SHARE: f64 = 0.2;
+const EDGE: f64 = 0.95;
+const EDGE_NUM: u128 = 19;
+const EDGE_DEN: u128 = 20;
+/// The bands the continuation may be fitted to, narrowest first: that many 1-point bins below the
+/// edge (80–95 %, 65–95 %, 50–95 %); the narrowest with `MIN_BAND` stations nationally is used.
+pub const BANDS: [usize; 3] = [15, 30, 45];
+/// Fewest stations in the band for a group to fit its own slope.
+pub const MIN_BAND: f64 = 30.0;
+/// Smallest denominator (voters) of a station whose ratio enters the continuation.
+pub const MIN_DENOMINATOR: u64 = 10;
+/// A candidate's share in a group above which 5 % or less is remarkable.
+pub const LOW_SHARE_GROUP_SHARE: f64 = 0.2;
 
-/// A beta distribution of station rates (α, β), or a point mass when the region shows no spread.
-#[derive(Debug, Clone, Copy)]
-pub struct BetaRates {
-    pub mean: f64,
-    /// α + β; infinite for a point mass (plain binomial).
-    pub concentration: f64,
-}
+/// Whether a kind applies to a group's stations (`Err` with the reason where it does not).
+type Applies = Box<dyn Fn(&[u32]) -> Result<(), String>>;
 
-impl BetaRates {
-    /// Method-of-moments fit to counts `x` out of totals `n` (totals > 0): the variance of the
-    /// rates x/n minus the average binomial variance is the between-station variance.
-    pub fn fit(x: &[u64], n: &[u64]) -> BetaRates {
-        let k = x.len() as f64;
-        let rates: Vec<f64> = x
-            .iter()
-            .zip(n)
-            .map(|(&a, &b)| a as f64 / b as f64)
-            .collect();
-        let mean = x.iter().sum::<u64>() as f64 / n.iter().sum::<u64>().max(1) as f64;
-        let var = rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (k - 1.0).max(1.0);
-        let binom = mean * (1.0 - mean) * n.iter().map(|&b| 1.0 / b as f64).sum::<f64>() / k;
-        let between = var - binom;
-        let concentration = if between > 1e-12 && mean > 0.0 && mean < 1.0 {
-            (mean * (1.0 - mean) / between - 1.0).max(1e-3)
-        } else {
-            f64::INFINITY
-        };
-        BetaRates {
-            mean: mean.clamp(1e-9, 1.0 - 1e-9),
-            concentration,
-        }
-    }
-
-    fn ab(&self) -> (f64, f64) {
-        (
-            self.mean * self.concentration,
-            (1.0 - self.mean) * self.concentration,
-        )
-    }
-
-    /// P(X ≥ k) for X ~ BetaBin(n, α, β) (binomial for a point mass).
-    pub fn upper_tail(&self, n: u64, k: u64) -> f64 {
-        if k == 0 {
-            return 1.0;
-        }
-        if k > n {
-            return 0.0;
-        }
-        let ln_pmf = |j: u64| -> f64 {
-            let (j, nf) = (j as f64, n as f64);
-            let choose = ln_gamma(nf + 1.0) - ln_gamma(j + 1.0) - ln_gamma(nf - j + 1.0);
-            if self.concentration.is_infinite() {
-                choose + j * self.mean.ln() + (nf - j) * (1.0 - self.mean).ln()
-            } else {
-                let (a, b) = self.ab();
-                choose + ln_beta(j + a, nf - j + b) - ln_beta(a, b)
-            }
-        };
-        // Sum from k up with the pmf ratio recurrence (one log-gamma evaluation per station).
-        let mut pmf = ln_pmf(k).exp();
-        let mut total = 0.0;
-        let (a, b) = if self.concentration.is_infinite() {
-            (f64::NAN, f64::NAN)
-        } else {
-            self.ab()
-        };
-        for j in k..=n {
-            total += pmf;
-            if j == n || (pmf < total * 1e-15 && j > k + 10) {
-                break;
-            }
-            let (jf, nf) = (j as f64, n as f64);
-            let ratio = if self.concentration.is_infinite() {
-                (nf - jf) / (jf + 1.0) * self.mean / (1.0 - self.mean)
-            } else {
-                (nf - jf) * (jf + a) / ((jf + 1.0) * (nf - jf - 1.0 + b))
-            };
-            pmf *= ratio;
-        }
-        total.min(1.0)
-    }
-
-    /// P(X = 0).
-    pub fn zero(&self, n: u64) -> f64 {
-        let nf = n as f64;
-        if self.concentration.is_infinite() {
-            (nf * (1.0 - self.mean).ln()).exp()
-        } else {
-            let (a, b) = self.ab();
-            (ln_beta(a, b + nf) - ln_beta(a, b)).exp()
-        }
-    }
-}
-
-fn ln_beta(a: f64, b: f64) -> f64 {
-    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
-}
-
-/// The smallest count that is at least 95 % of `n`.
-fn edge(n: u64) -> u64 {
-    (EDGE_NUM * n).div_ceil(EDGE_DEN)
-}
-
-/// One kind of extreme: its label, and per station whether it is extreme and its null probability
-/// (`None` where the station cannot be judged).
+/// One kind of extreme, oriented so that "extreme" is always the upper edge: for the lower edge
+/// of a candidate's share the numerator is the other candidates' votes.
 struct Kind {
     label: String,
-    hits: Vec<Option<(bool, f64)>>,
+    /// The lower edge of a share (mirrored: the numerator is the other candidates' votes).
+    lower: bool,
+    num: Vec<u64>,
+    den: Vec<u64>,
+    /// Stations whose exact ratio is at the edge or beyond (`None`: not judged).
+    exact: Vec<Option<bool>>,
+    /// Groups where the kind applies (`Err` with the reason where it does not).
+    applies: Applies,
     detail: Box<dyn Fn(usize) -> String>,
+}
+
+/// `a / d ≥ 95 %` in integers (no rounding at the boundary).
+fn at_edge(a: u64, d: u64) -> bool {
+    EDGE_NUM * d as u128 <= EDGE_DEN * a as u128
 }
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     let t = b.tally;
     let mut out = TestOutput::default();
-    let cands = contenders(t);
+    let cands = contenders(b);
     let groups = Groups::new(t, b.params.region_depth);
     let n = t.n_stations();
-    // The null is fitted per comparison group: each station's deepest region in the data with at
-    // least MIN_NULL_GROUP stations (the most alike neighbours available), so that regional
-    // differences do not masquerade as extremes.
-    let (fine, members) = comparison_groups(t);
-    let fit_by_group = |x: &[u64], tot: &[u64]| -> Vec<Option<BetaRates>> {
-        members
-            .iter()
-            .map(|m| {
-                let (xs, ns): (Vec<u64>, Vec<u64>) = m
-                    .iter()
-                    .map(|&i| i as usize)
-                    .filter(|&i| tot[i] > 0)
-                    .map(|i| (x[i].min(tot[i]), tot[i]))
-                    .unzip();
-                (!xs.is_empty()).then(|| BetaRates::fit(&xs, &ns))
-            })
-            .collect()
-    };
     let mut kinds: Vec<Kind> = Vec::new();
     if let Some(reg) = &t.registered {
-        let fits = fit_by_group(&t.ballots_cast, reg);
-        let hits = (0..n)
-            .map(|i| {
-                let fit = fits[fine[i] as usize]?;
-                (reg[i] > 0).then(|| {
-                    let k = edge(reg[i]);
-                    (t.ballots_cast[i] >= k, fit.upper_tail(reg[i], k))
-                })
-            })
-            .collect();
         let (bc, rg) = (t.ballots_cast.clone(), reg.clone());
         kinds.push(Kind {
             label: "turnout ≥ 95 %".into(),
-            hits,
+            lower: false,
+            exact: (0..n)
+                .map(|i| (reg[i] > 0).then(|| at_edge(t.ballots_cast[i], reg[i])))
+                .collect(),
+            num: t.ballots_cast.clone(),
+            den: reg.clone(),
+            applies: Box::new(|_| Ok(())),
             detail: Box::new(move |i| {
                 format!(
                     "turnout {:.1} % ({} of {} registered)",
@@ -203,23 +109,19 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         });
     }
     for c in &cands {
-        let fits = fit_by_group(c.votes, &t.valid);
-        let valid = t.valid.clone();
+        let valid = c.valid.to_vec();
         let votes = c.votes.to_vec();
         let name = c.name.to_string();
-        let hits = (0..n)
-            .map(|i| {
-                let fit = fits[fine[i] as usize]?;
-                (valid[i] > 0).then(|| {
-                    let k = edge(valid[i]);
-                    (votes[i] >= k, fit.upper_tail(valid[i], k))
-                })
-            })
-            .collect();
         let (v2, n2) = (votes.clone(), valid.clone());
         kinds.push(Kind {
             label: format!("{name} share ≥ 95 %"),
-            hits,
+            lower: false,
+            exact: (0..n)
+                .map(|i| (valid[i] > 0).then(|| at_edge(votes[i], valid[i])))
+                .collect(),
+            num: votes.clone(),
+            den: valid.clone(),
+            applies: Box::new(|_| Ok(())),
             detail: Box::new(move |i| {
                 format!(
                     "{name}: {} of {} valid votes ({:.1} %)",
@@ -230,25 +132,38 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
             }),
         });
         let name = c.name.to_string();
-        let hits = (0..n)
-            .map(|i| {
-                let fit = fits[fine[i] as usize]?;
-                (valid[i] > 0 && fit.mean >= ZERO_VOTE_REGION_SHARE)
-                    .then(|| (votes[i] == 0, fit.zero(valid[i])))
-            })
-            .collect();
-        let fits2 = fits.clone();
-        let fine2 = fine.clone();
-        let valid2 = valid.clone();
+        let others: Vec<u64> = (0..n).map(|i| valid[i] - votes[i].min(valid[i])).collect();
+        let (v3, n3) = (votes.clone(), valid.clone());
+        let (v4, n4) = (votes.clone(), valid.clone());
         kinds.push(Kind {
-            label: format!("zero votes for {name}"),
-            hits,
+            label: format!("{name} share ≤ 5 %"),
+            lower: true,
+            exact: (0..n)
+                .map(|i| (valid[i] > 0).then(|| at_edge(others[i], valid[i])))
+                .collect(),
+            num: others,
+            den: valid,
+            applies: Box::new(move |members| {
+                let (v, d) = members.iter().fold((0u64, 0u64), |(v, d), &i| {
+                    (v + v4[i as usize], d + n4[i as usize])
+                });
+                let share = if d > 0 { v as f64 / d as f64 } else { 0.0 };
+                if share >= LOW_SHARE_GROUP_SHARE {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the candidate has {:.1} % of valid votes here; a share of 5 % or less is only remarkable for a candidate with at least {:.0} %",
+                        100.0 * share,
+                        100.0 * LOW_SHARE_GROUP_SHARE
+                    ))
+                }
+            }),
             detail: Box::new(move |i| {
-                let m = fits2[fine2[i] as usize].map_or(0.0, |f| f.mean);
                 format!(
-                    "0 of {} valid votes for {name}, who has {:.0} % in the region",
-                    valid2[i],
-                    100.0 * m
+                    "{name}: {} of {} valid votes ({:.1} %)",
+                    v3[i],
+                    n3[i],
+                    100.0 * v3[i] as f64 / n3[i].max(1) as f64
                 )
             }),
         });
@@ -263,26 +178,57 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         ));
         return Ok(out);
     }
-    for kind in &kinds {
+    for (k, kind) in kinds.iter().enumerate() {
+        // One dithered ratio per station and kind, shared by every group that holds it.
+        let mut r = rng(b, 0x65787472, k as u64);
+        let ratio: Vec<Option<f64>> = (0..n)
+            .map(|i| {
+                (kind.den[i] >= MIN_DENOMINATOR).then(|| dithered(kind.num[i], kind.den[i], &mut r))
+            })
+            .collect();
+        // The narrowest band with enough stations nationally (the widest when none has).
+        let k = BANDS
+            .iter()
+            .copied()
+            .find(|&k| Tail::of(&groups.members[0], &ratio, k).band_total() >= MIN_BAND)
+            .unwrap_or(BANDS[BANDS.len() - 1]);
+        let national = Tail::of(&groups.members[0], &ratio, k);
+        let national_fit = national.fit();
         for g in 0..groups.regions.len() {
-            out.findings.push(finding(
-                &kind.label,
-                groups.regions[g].clone(),
-                &groups.members[g],
-                &kind.hits,
-            ));
+            let members = &groups.members[g];
+            let region = groups.regions[g].clone();
+            let f = match (kind.applies)(members) {
+                Err(reason) => Finding::not_applicable(TEST.id, &kind.label, region, 0, reason),
+                Ok(()) => {
+                    let tail = if g == 0 {
+                        national.clone()
+                    } else {
+                        Tail::of(members, &ratio, k)
+                    };
+                    let exact = members
+                        .iter()
+                        .filter(|&&i| kind.exact[i as usize] == Some(true))
+                        .count() as u64;
+                    finding(
+                        &kind.label,
+                        kind.lower,
+                        region,
+                        &tail,
+                        national_fit.as_ref(),
+                        g == 0,
+                        exact,
+                    )
+                }
+            };
+            out.findings.push(f);
         }
-        for (i, h) in kind.hits.iter().enumerate() {
-            if let Some((true, p)) = h {
+        for (i, hit) in kind.exact.iter().enumerate() {
+            if *hit == Some(true) {
                 out.station_flags.push(StationFlag {
                     station: i as u32,
                     test_id: TEST.id,
                     check: kind.label.clone(),
-                    detail: format!(
-                        "{}; chance of this at this station under the regional null: {}",
-                        (kind.detail)(i),
-                        fmt_p(*p)
-                    ),
+                    detail: (kind.detail)(i),
                 });
             }
         }
@@ -290,80 +236,100 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     Ok(out)
 }
 
-/// Fewest stations in a comparison group of the null (smaller regions use their parent's fit).
-pub const MIN_NULL_GROUP: usize = 20;
+/// The dithered ratios of one group near and beyond the edge.
+#[derive(Debug, Clone)]
+struct Tail {
+    /// Stations with a ratio (denominator ≥ `MIN_DENOMINATOR`).
+    judged: u64,
+    /// Counts in the 1-point bins of the band (`k` bins below the edge).
+    band: Vec<f64>,
+    /// Stations at or beyond the edge (dithered ratio ≥ 95 %).
+    beyond: u64,
+}
 
-/// Per station, the index of its comparison group, and the stations of each group: the deepest
-/// region level at which the station's region has at least `MIN_NULL_GROUP` stations (the whole
-/// dataset when none has).
-fn comparison_groups(t: &crate::tally::Tally) -> (Vec<u32>, Vec<Vec<u32>>) {
-    let n = t.n_stations();
-    let sizes: Vec<Vec<usize>> = t
-        .regions
-        .iter()
-        .map(|level| {
-            let mut c = vec![0usize; level.paths.len()];
-            for &code in &level.codes {
-                c[code as usize] += 1;
+impl Tail {
+    fn of(members: &[u32], ratio: &[Option<f64>], k: usize) -> Tail {
+        let lo = EDGE - k as f64 / 100.0;
+        let mut t = Tail {
+            judged: 0,
+            band: vec![0.0; k],
+            beyond: 0,
+        };
+        for &i in members {
+            let Some(x) = ratio[i as usize] else { continue };
+            t.judged += 1;
+            if x >= EDGE {
+                t.beyond += 1;
+            } else if x >= lo {
+                let b = (((x - lo) * 100.0).floor() as usize).min(k - 1);
+                t.band[b] += 1.0;
             }
-            c
-        })
-        .collect();
-    let mut ids: std::collections::HashMap<(usize, u32), u32> = Default::default();
-    let mut members: Vec<Vec<u32>> = Vec::new();
-    let mut of = Vec::with_capacity(n);
-    for i in 0..n {
-        let key = (0..t.regions.len())
-            .rev()
-            .find(|&l| sizes[l][t.regions[l].codes[i] as usize] >= MIN_NULL_GROUP)
-            .map_or((usize::MAX, 0), |l| (l, t.regions[l].codes[i]));
-        let id = *ids.entry(key).or_insert_with(|| {
-            members.push(Vec::new());
-            (members.len() - 1) as u32
-        });
-        members[id as usize].push(i as u32);
-        of.push(id);
+        }
+        t
     }
-    (of, members)
+
+    fn band_total(&self) -> f64 {
+        self.band.iter().sum()
+    }
+
+    fn fit(&self) -> Option<Continuation> {
+        (self.band_total() >= MIN_BAND)
+            .then(|| tail::fit(&self.band))
+            .flatten()
+    }
 }
 
 fn finding(
     label: &str,
+    lower: bool,
     region: Option<Vec<String>>,
-    members: &[u32],
-    hits: &[Option<(bool, f64)>],
+    tail: &Tail,
+    national: Option<&Continuation>,
+    is_national: bool,
+    exact: u64,
 ) -> Finding {
-    let (mut judged, mut observed, mut expected, mut var) = (0u64, 0u64, 0.0, 0.0);
-    for &i in members {
-        if let Some((hit, p)) = hits[i as usize] {
-            judged += 1;
-            observed += u64::from(hit);
-            expected += p;
-            var += p * (1.0 - p);
+    let band = tail.band_total();
+    let k = tail.band.len();
+    // The band and the edge as people read them (the lower edge of a share is mirrored).
+    let (band_text, edge_text) = if lower {
+        (format!("{} and {} %", 5, 5 + k), "at or below 5 %")
+    } else {
+        (format!("{} and {} %", 95 - k, 95), "at or beyond 95 %")
+    };
+    let (expectation, how): (TailExpectation, &str) = match (tail.fit(), national) {
+        (Some(own), _) => (own.expect(k, TARGETS), "own"),
+        (None, Some(nat)) if !is_national => match nat.rescaled(k, band) {
+            Some(e) => (e, "national slope"),
+            None => {
+                return Finding::not_applicable(
+                    TEST.id,
+                    label,
+                    region,
+                    tail.judged,
+                    format!("no station here lies between {band_text}, so the tail cannot be continued to the edge ({} stations {edge_text})", fmt_int(tail.beyond)),
+                )
+            }
+        },
+        _ => {
+            return Finding::not_applicable(
+                TEST.id,
+                label,
+                region,
+                tail.judged,
+                format!(
+                    "only {} stations lie between {band_text} (at least {MIN_BAND} are needed to continue the distribution to the edge); {} {edge_text}",
+                    band,
+                    fmt_int(tail.beyond)
+                ),
+            )
         }
-    }
-    if judged == 0 {
-        return Finding::not_applicable(
-            TEST.id,
-            label,
-            region,
-            0,
-            "no station can be judged (no denominator, or the candidate averages under 20 % here)"
-                .into(),
-        );
-    }
-    let p = if observed == 0 {
-        1.0
-    } else if expected <= 0.0 {
-        0.0
-    } else {
-        Poisson::new(expected).map_or(f64::NAN, |d| d.sf(observed - 1))
     };
-    let ratio = if expected > 0.0 {
-        observed as f64 / expected
-    } else {
-        f64::INFINITY
-    };
+    let observed = tail.beyond;
+    let expected = expectation.expected;
+    let p = tail::upper_tail(observed, &expectation);
+    let sd = expectation.variance.sqrt();
+    // The ratio over at least one expected station: no "×10⁷" from a vanishing expectation.
+    let ratio = observed as f64 / expected.max(1.0);
     let expected_text = if expected < 0.01 {
         "under 0.01".to_string()
     } else if expected < 10.0 {
@@ -371,34 +337,26 @@ fn finding(
     } else {
         format!("{expected:.0}")
     };
-    let ratio_text = if observed == 0 {
-        String::new()
-    } else if !ratio.is_finite() || ratio > 1000.0 {
-        " (over 1,000 times that)".to_string()
-    } else {
-        format!(" ({ratio:.1} times that)")
-    };
     let headline = format!(
-        "{} of {} stations have {label}, against {expected_text} expected from the spread among comparable stations{ratio_text}; p = {}.",
+        "{} of {} stations have {label}, against {expected_text} (SD {sd:.1}) that the smooth continuation of their own distribution between {band_text} gives{}; p = {}.",
         fmt_int(observed),
-        fmt_int(judged),
+        fmt_int(tail.judged),
+        if how == "own" { "" } else { " (this group's level, the national slope)" },
         fmt_p(p)
     );
     Finding {
         test_id: TEST.id,
         subject: label.to_string(),
         region,
-        n: judged,
+        n: tail.judged,
         statistic: Some(Statistic::new("observed", observed as f64)),
         p_value: Some(p),
         q_value: None,
-        p_value_source: Some(
-            "upper tail of a Poisson with the summed beta-binomial probabilities".into(),
-        ),
-        effect_size: Some(Statistic::new(
-            "observed_over_expected",
-            if ratio.is_finite() { ratio } else { f64::MAX },
+        p_value_source: Some(format!(
+            "negative-binomial upper tail around the log-linear continuation of the {k} 1-point bins inside the edge ({})",
+            if how == "own" { "fitted to this group" } else { "national slope, this group's level" }
         )),
+        effect_size: Some(Statistic::new("observed_over_expected", ratio)),
         verdict: Verdict::Consistent,
         reason: None,
         headline,
@@ -406,7 +364,11 @@ fn finding(
         details: details([
             ("observed", serde_json::json!(observed)),
             ("expected", serde_json::json!(expected)),
-            ("sd", serde_json::json!(var.sqrt())),
+            ("sd", serde_json::json!(sd)),
+            ("stations_in_band", serde_json::json!(band)),
+            ("band_points", serde_json::json!(k)),
+            ("stations_at_edge_exact", serde_json::json!(exact)),
+            ("continuation", serde_json::json!(how)),
         ]),
     }
 }
@@ -418,30 +380,11 @@ mod tests {
     use crate::forensics::Params;
 
     #[test]
-    fn beta_binomial_matches_scipy() {
-        // scipy.stats.betabinom(n=50, a=2, b=3).sf(44) = P(X ≥ 45); .pmf(0)
-        let f = BetaRates {
-            mean: 0.4,
-            concentration: 5.0,
-        };
-        assert!(
-            (f.upper_tail(50, 45) - 0.008_366_771_962_776_354).abs() < 1e-12,
-            "{}",
-            f.upper_tail(50, 45)
-        );
-        assert!(
-            (f.zero(50) - 0.004_192_872_117_400_422).abs() < 1e-12,
-            "{}",
-            f.zero(50)
-        );
-        // Point mass: binomial. scipy.stats.binom(20, 0.9).sf(18) = P(X ≥ 19)
-        let b = BetaRates {
-            mean: 0.9,
-            concentration: f64::INFINITY,
-        };
-        assert!((b.upper_tail(20, 19) - 0.391_746_998_125_167_9).abs() < 1e-12);
-        assert_eq!(edge(100), 95);
-        assert_eq!(edge(101), 96);
+    fn the_edge_is_exact_in_integers() {
+        assert!(at_edge(95, 100));
+        assert!(!at_edge(94, 100));
+        assert!(at_edge(96, 101));
+        assert!(!at_edge(95, 101));
     }
 
     #[test]
@@ -475,5 +418,41 @@ mod tests {
             "{}",
             out.station_flags.len()
         );
+    }
+
+    #[test]
+    fn an_honest_long_tail_is_not_a_pile_up() {
+        // A fifth of the stations are strongly one-sided wards (leader ~88 %, SD 5 points), the
+        // rest ~50 %: a long, smooth tail reaching past 95 %, as in Milwaukee's wards. The
+        // continuation of the 80–95 % bins follows it.
+        use rand::{RngExt, SeedableRng};
+        use rand_distr::{Binomial, Distribution, Normal};
+        let mut t = turnout_tally(9, 6000);
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        for i in 0..t.n_stations() {
+            let one_sided = r.random_bool(0.2);
+            let (m, sd) = if one_sided { (0.88, 0.05) } else { (0.5, 0.08) };
+            let sh: f64 = Normal::new(m, sd).unwrap().sample(&mut r);
+            let valid = t.valid[i];
+            let lead = Binomial::new(valid, sh.clamp(0.01, 0.995))
+                .unwrap()
+                .sample(&mut r);
+            t.candidates[0].votes[i] = lead;
+            t.candidates[1].votes[i] = valid - lead;
+            t.candidates[2].votes[i] = 0;
+        }
+        let params = Params::default();
+        let out = run(&Battery::new(&t, &params)).unwrap();
+        let lead = out
+            .findings
+            .iter()
+            .find(|f| f.subject == "Lead share ≥ 95 %" && f.region.is_none())
+            .unwrap();
+        assert!(
+            lead.details["observed"].as_u64().unwrap() > 20,
+            "{}",
+            lead.headline
+        );
+        assert!(lead.p_value.unwrap() > 0.01, "{}", lead.headline);
     }
 }

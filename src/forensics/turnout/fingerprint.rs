@@ -64,7 +64,7 @@ pub fn heatmap(title: String, leader: &str, cells: Vec<f64>) -> HeatmapPanel {
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     let t = b.tally;
     let mut out = TestOutput::default();
-    let cands = contenders(t);
+    let cands = contenders(b);
     let (Some(reg), Some(leader)) = (&t.registered, cands.first()) else {
         out.findings.push(Finding::not_applicable(
             TEST.id,
@@ -83,10 +83,10 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         let points: Vec<(f64, f64)> = groups.members[g]
             .iter()
             .map(|&i| i as usize)
-            .filter(|&i| reg[i] > 0 && t.valid[i] > 0)
+            .filter(|&i| reg[i] > 0 && leader.valid[i] > 0)
             .map(|i| {
                 let x = dithered(t.ballots_cast[i], reg[i], &mut r);
-                let y = dithered(leader.votes[i], t.valid[i], &mut r);
+                let y = dithered(leader.votes[i], leader.valid[i], &mut r);
                 (x, y)
             })
             .collect();

@@ -100,7 +100,7 @@ fn binomial(n: u64, p: f64, r: &mut rand_chacha::ChaCha8Rng) -> u64 {
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     let t = b.tally;
     let mut out = TestOutput::default();
-    let cands = contenders(t);
+    let cands = contenders(b);
     let (Some(reg), Some(leader)) = (&t.registered, cands.first()) else {
         out.findings.push(Finding::not_applicable(
             TEST.id,
@@ -118,7 +118,9 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     let stations: Vec<Station> = (0..t.n_stations())
         .filter(|&i| {
             let (n, bl, w) = (reg[i], t.ballots_cast[i], leader.votes[i]);
-            n >= MIN_REGISTERED && bl > 0 && 100 * bl <= 99 * n && 100 * w <= 99 * bl
+            // Stations where the leader does not stand (`candidacy`) would be a 0 % share.
+            let stands = leader.valid[i] > 0 || t.valid[i] == 0;
+            stands && n >= MIN_REGISTERED && bl > 0 && 100 * bl <= 99 * n && 100 * w <= 99 * bl
         })
         .map(|i| Station {
             reg: reg[i],

@@ -125,7 +125,7 @@ mod model;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use estimate::{calibrate, jackknife, point_fit, Estimate, KernelSet, Sample};
+use estimate::{calibrate, coarse, jackknife, point_fit, self_null, Estimate, KernelSet, Sample};
 use model::{norm_quantile, Grid, Obs};
 
 /// Station columns of one election. `region` (optional, any integer code
@@ -148,6 +148,8 @@ pub struct KlimekOptions {
     pub bootstrap: u32,
     /// Stations fitted at most (a seeded subsample beyond).
     pub max_stations: usize,
+    /// Clean elections simulated for the self-null (0: none).
+    pub self_null: u32,
     /// Turnout bins of the fingerprint (5..=200).
     pub nx: usize,
     /// Share bins of the fingerprint (5..=200).
@@ -159,6 +161,7 @@ impl Default for KlimekOptions {
         KlimekOptions {
             seed: 0,
             bootstrap: 200,
+            self_null: 100,
             max_stations: 50_000,
             nx: 30,
             ny: 30,
@@ -209,6 +212,78 @@ pub struct KlimekFit {
     pub fitted: Vec<f64>,
     /// Simulated replicates run for the intervals.
     pub bootstrap_used: u32,
+    /// What the estimator gives on clean elections of this shape.
+    pub self_null: SelfNull,
+}
+
+/// The self-null of the fit: the estimator on `replicates` clean elections simulated from the
+/// fitted clean component (same stations, sizes and clean-model groups; f_i = f_e = 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelfNull {
+    pub replicates: u32,
+    /// The observed statistic: f_i (MLE, below 1 % counted as 0) + f_e, the share of stations
+    /// the model calls manipulated.
+    pub observed: f64,
+    pub mean: f64,
+    pub sd: f64,
+    /// 95th percentile and maximum of the statistic on the clean elections.
+    pub q95: f64,
+    pub max: f64,
+    /// Mean f_i and f_e on the clean elections.
+    pub fi_mean: f64,
+    pub fe_mean: f64,
+    /// Clean elections with a statistic at least as large as observed.
+    pub exceed: u32,
+    /// (1 + exceed) / (replicates + 1), or below the largest simulated value the normal tail with
+    /// the simulated mean and SD (the SD at least `SELF_NULL_MIN_SD`).
+    pub p_value: f64,
+}
+
+/// The smallest SD the self-null's normal tail uses: the estimator's resolution (f_i under 1 %
+/// counts as 0), so that clean elections that all give 0 do not make any estimate infinitely
+/// significant.
+pub const SELF_NULL_MIN_SD: f64 = 0.01;
+
+impl SelfNull {
+    fn from_replicates(observed: f64, reps: &[(f64, f64)]) -> SelfNull {
+        let stat: Vec<f64> = reps.iter().map(|(fi, fe)| fi + fe).collect();
+        let r = stat.len().max(1) as f64;
+        let mean = stat.iter().sum::<f64>() / r;
+        let sd = if stat.len() > 1 {
+            (stat.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let mut sorted = stat.clone();
+        sorted.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            sorted
+                .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let exceed = stat.iter().filter(|&&x| x >= observed - 1e-12).count() as u32;
+        let empirical = (1.0 + f64::from(exceed)) / (r + 1.0);
+        let max = sorted.last().copied().unwrap_or(0.0);
+        let p_value = if observed > max + 1e-12 {
+            let z = (observed - mean) / sd.max(SELF_NULL_MIN_SD);
+            empirical.min(0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2))
+        } else {
+            empirical
+        };
+        SelfNull {
+            replicates: stat.len() as u32,
+            observed,
+            mean,
+            sd,
+            q95: q(0.95),
+            max,
+            fi_mean: reps.iter().map(|x| x.0).sum::<f64>() / r,
+            fe_mean: reps.iter().map(|x| x.1).sum::<f64>() / r,
+            exceed,
+            p_value,
+        }
+    }
 }
 
 pub const CONFIDENCE: f64 = 0.95;
@@ -524,6 +599,10 @@ pub fn fit(input: &KlimekInput, opts: &KlimekOptions) -> Result<KlimekFit, Strin
     let pr = prepare(input, opts)?;
     let e = point_fit(&pr);
     let mut cal = calibrate(&pr, &e, opts.bootstrap.max(MIN_BOOTSTRAP), opts.seed);
+    let null = SelfNull::from_replicates(
+        coarse(e.fi) + e.fe,
+        &self_null(&pr, &e, opts.self_null, opts.seed),
+    );
     let mut fe_interval = cal.fe_interval;
     if let Some((se_i, se_e)) = jackknife(&pr, &e) {
         // Add the jackknife's excess variance over the bootstrap's to each
@@ -574,6 +653,7 @@ pub fn fit(input: &KlimekInput, opts: &KlimekOptions) -> Result<KlimekFit, Strin
         observed: pr.full,
         fitted,
         bootstrap_used: cal.used,
+        self_null: null,
     })
 }
 

@@ -10,6 +10,7 @@
 pub mod data;
 pub mod distribution;
 pub mod klimek_fit;
+pub mod strata;
 
 pub mod extreme_stations;
 pub mod fingerprint;

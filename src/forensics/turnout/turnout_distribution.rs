@@ -62,9 +62,22 @@ mod tests {
         assert_eq!(national.region, None);
         assert!(national.p_value.unwrap() > 0.01, "{}", national.headline);
         assert_eq!(out.figures.len(), 3, "1 %, 0.1 % and regional charts");
-        // Half the stations at ~90 % turnout: two modes.
+        // One of the two regions at ~90 % turnout: two modes, which the regions explain.
         let reg = t.registered.clone().unwrap();
+        let mut by_region = t.clone();
         for i in (0..t.n_stations()).step_by(2) {
+            by_region.ballots_cast[i] = reg[i] * 9 / 10;
+        }
+        let out = run(&Battery::new(&by_region, &params)).unwrap();
+        let f = &out.findings[0];
+        assert!(
+            f.details["dip_pooled_p_value"].as_f64().unwrap() <= 0.001,
+            "{}",
+            f.headline
+        );
+        assert!(f.p_value.unwrap() > 0.01, "{}", f.headline);
+        // Half the stations of every region at ~90 %: two modes inside the strata.
+        for i in (0..t.n_stations()).filter(|i| i % 4 < 2) {
             t.ballots_cast[i] = reg[i] * 9 / 10;
         }
         let out = run(&Battery::new(&t, &params)).unwrap();

@@ -22,15 +22,14 @@ pub const TEST: ForensicTest = ForensicTest {
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
-    let t = b.tally;
-    let subjects: Vec<RatioSubject<'_>> = contenders(t)
+    let subjects: Vec<RatioSubject<'_>> = contenders(b)
         .into_iter()
         .enumerate()
         .map(|(i, c)| RatioSubject {
             name: c.name.to_string(),
             what: format!("share of valid votes for {}", c.name),
             num: c.votes,
-            den: &t.valid,
+            den: c.valid,
             stream: 0x7368_6172 + i as u64,
         })
         .collect();

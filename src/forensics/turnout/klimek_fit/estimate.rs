@@ -188,7 +188,7 @@ pub(super) fn point_fit(pr: &Prepared) -> Estimate {
 
 /// The estimator's f_i as used for inference: below [`NO_INCREMENTAL`] it
 /// counts as 0 (the same rule for the observed fit and the replicates).
-fn coarse(f: f64) -> f64 {
+pub(super) fn coarse(f: f64) -> f64 {
     if f < NO_INCREMENTAL {
         0.0
     } else {
@@ -388,6 +388,44 @@ impl Calibrator<'_> {
             .collect();
         (fi, r)
     }
+}
+
+/// The estimator on clean elections of this one's shape (the self-null): the model refitted to
+/// the observed fingerprint with f_i held at 0 (clean marginals per group, f_e re-estimated so
+/// that extreme stations do not distort them), simulated `replicates` times with f_i = f_e = 0
+/// at the fitted stations (their sizes, groups and valid-vote ratios), and refitted by the same
+/// estimator as the interval's replicates. Returns each replicate's (f_i, f_e).
+pub(super) fn self_null(
+    pr: &Prepared,
+    e: &Estimate,
+    replicates: u32,
+    seed: u64,
+) -> Vec<(f64, f64)> {
+    let g = pr.g;
+    let ks = KernelSet::new(g, e.alpha, pr.r, 0, THETA_STEPS);
+    let init = Params::warm(&e.params, g, &pr.obs);
+    let k0 = (e.k.round() as usize).min(THETA_STEPS - 1);
+    let clean = search_theta(g, &pr.obs, &ks, k0, &init, Some(0.0));
+    let theta = theta_at(clean.k);
+    (0..u64::from(replicates))
+        .into_par_iter()
+        .map(|j| {
+            let mut rng = rng_for(seed, 4, j);
+            let o = simulate(
+                g,
+                &pr.sample,
+                &clean.params,
+                theta,
+                e.alpha,
+                0.0,
+                0.0,
+                &mut rng,
+            );
+            let start = Params::warm(&clean.params, g, &o);
+            let f = search_theta(g, &o, &ks, clean.k.round() as usize, &start, None);
+            (coarse(f.fi), f.fe)
+        })
+        .collect()
 }
 
 /// The interval for f_i by Monte-Carlo test inversion (the set of f_i whose

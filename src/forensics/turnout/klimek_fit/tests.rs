@@ -73,6 +73,7 @@ fn quick(seed: u64) -> KlimekOptions {
     KlimekOptions {
         seed,
         bootstrap: 20,
+        self_null: 20,
         max_stations: 50_000,
         nx: 16,
         ny: 16,
