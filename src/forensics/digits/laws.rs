@@ -239,6 +239,9 @@ pub struct DigitHist {
     /// Exact honest mean and variance of `p05_hits` (Σ Eᵢ, Σ Eᵢ(1 − Eᵢ); `percent_grid`).
     pub p05_expected: f64,
     pub p05_var: f64,
+    /// EFToolkit's P05s over every station with valid votes (no window), for parity.
+    pub p05_all_hits: u32,
+    pub p05_all_n: u32,
     /// Smallest and largest positive count (for the first-digit applicability rule).
     pub min_positive: u64,
     pub max: u64,
@@ -258,6 +261,8 @@ impl Default for DigitHist {
             p05_n: 0,
             p05_expected: 0.0,
             p05_var: 0.0,
+            p05_all_hits: 0,
+            p05_all_n: 0,
             min_positive: u64::MAX,
             max: 0,
         }
@@ -304,6 +309,10 @@ impl DigitHist {
     /// `expected` is `percent_grid::expected(total)` (looked up by the caller, who caches it).
     #[inline]
     pub fn add_percent(&mut self, v: u64, total: u64, expected: f64) {
+        if total > 0 {
+            self.p05_all_n += 1;
+            self.p05_all_hits += u32::from(percent_ends_in_0_or_5(v.min(total), total));
+        }
         if crate::forensics::digits::percent_grid::in_window(v, total) {
             self.p05_n += 1;
             self.p05_expected += expected;
@@ -345,6 +354,8 @@ impl DigitHist {
         self.p05_n += o.p05_n;
         self.p05_expected += o.p05_expected;
         self.p05_var += o.p05_var;
+        self.p05_all_hits += o.p05_all_hits;
+        self.p05_all_n += o.p05_all_n;
         self.min_positive = self.min_positive.min(o.min_positive);
         self.max = self.max.max(o.max);
     }

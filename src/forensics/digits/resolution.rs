@@ -164,8 +164,8 @@ pub fn check(counts: &[u64]) -> Resolution {
         smoothed(&distinct, s3, small_cap),
     );
     let c05 = |f: &Functionals| f.last[0] + f.last[5];
-    let last = digits_z(&once.last, &twice.last, n)
-        .max(share_z(c05(&once), c05(&once) - c05(&twice), n));
+    let last =
+        digits_z(&once.last, &twice.last, n).max(share_z(c05(&once), c05(&once) - c05(&twice), n));
     Resolution {
         last,
         second: digits_z(&once2.second, &twice2.second, n),

@@ -230,6 +230,11 @@ fn p05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
             ("expected_sd", json!(sd)),
             ("percentage", json!("100 · votes / valid votes, rounded half to even")),
             ("nominal_null", json!(NULL_SHARE)),
+            (
+                "p05_share_all_stations",
+                json!(f64::from(h.p05_all_hits) / f64::from(h.p05_all_n.max(1))),
+            ),
+            ("n_all_stations", json!(h.p05_all_n)),
             ("z_vs_0_2", json!(s.z_null)),
             ("p_value_vs_0_2", json!(2.0 * normal_sf(s.z_null.abs()))),
             ("median_count", json!(g.median_all)),
