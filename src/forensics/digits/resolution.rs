@@ -50,8 +50,6 @@ pub struct Resolution {
 struct Functionals {
     last: [f64; 10],
     second: [f64; 10],
-    repeated: f64,
-    adjacent: f64,
     n: f64,
 }
 
@@ -60,14 +58,8 @@ impl Functionals {
         if v < 10 || w == 0.0 {
             return;
         }
-        let (a, b) = ((v / 10 % 10) as usize, (v % 10) as usize);
-        self.last[b] += w;
+        self.last[(v % 10) as usize] += w;
         self.second[second_digit(v) as usize] += w;
-        if a == b {
-            self.repeated += w;
-        } else if a.abs_diff(b) == 1 {
-            self.adjacent += w;
-        }
         self.n += w;
     }
 
@@ -76,8 +68,6 @@ impl Functionals {
             let n = self.n;
             self.last = self.last.map(|x| x / n);
             self.second = self.second.map(|x| x / n);
-            self.repeated /= n;
-            self.adjacent /= n;
         }
         self
     }
