@@ -112,6 +112,15 @@ pub struct AnalyzeArgs {
     /// refused with this limit named.
     #[arg(long, value_name = "N", default_value_t = crate::input::Limits::default().max_rows)]
     pub max_rows: u64,
+    /// Text encoding of input files that have no mapping file, or whose mapping does not declare
+    /// one (any WHATWG label: utf-8, windows-1252, latin1, windows-1251, ...). A mapping's
+    /// `[format] encoding` takes precedence.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+    /// Field delimiter of text input files without a mapping's `[format] delimiter` (",", ";",
+    /// "tab", "|"); detected when absent.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
     /// Print load/test/write timings to stderr.
     #[arg(long)]
     pub timings: bool,

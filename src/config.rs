@@ -23,6 +23,8 @@ pub struct Config {
     pub quiet: bool,
     /// Bounds on each input file (`--max-input-bytes`, `--max-rows`).
     pub limits: crate::input::Limits,
+    /// `--encoding` and `--delimiter`: used where a mapping does not declare them.
+    pub format: crate::mapping::FormatSection,
 }
 
 impl Config {
@@ -57,6 +59,19 @@ impl Config {
                 bail!("--output {} is the input folder; choose another output folder (inputs are never modified)", a.output.display());
             }
         }
+        if let Some(label) = &a.encoding {
+            if encoding_rs::Encoding::for_label(label.trim().as_bytes()).is_none() {
+                bail!("--encoding {label:?} is not an encoding label; use e.g. utf-8, windows-1252 (Latin-1, Western Europe), windows-1251 (Cyrillic), iso-8859-2");
+            }
+        }
+        if let Some(d) = &a.delimiter {
+            crate::input::delimiter_byte(d).map_err(|e| {
+                anyhow::anyhow!(
+                    "--delimiter: {}",
+                    e.to_string().replace("[format] delimiter ", "")
+                )
+            })?;
+        }
         let calibration = if a.calibrate {
             Some(calibration_spec(a)?)
         } else {
@@ -82,6 +97,11 @@ impl Config {
             limits: crate::input::Limits {
                 max_input_bytes: a.max_input_bytes,
                 max_rows: a.max_rows,
+            },
+            format: crate::mapping::FormatSection {
+                encoding: a.encoding.clone(),
+                delimiter: a.delimiter.clone(),
+                ..Default::default()
             },
         })
     }

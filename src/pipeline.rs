@@ -186,11 +186,14 @@ fn analyse_dataset(
 ) -> anyhow::Result<(IndexEntry, Tally, Vec<String>)> {
     let timer = Instant::now();
 
-    let format = source
+    let mut format = source
         .mapping
         .as_ref()
         .map(|(_, m)| m.format.clone())
         .unwrap_or_default();
+    // `--encoding` / `--delimiter` fill what the mapping leaves undeclared.
+    format.encoding = format.encoding.or_else(|| config.format.encoding.clone());
+    format.delimiter = format.delimiter.or_else(|| config.format.delimiter.clone());
     let tables = source
         .files
         .iter()
@@ -225,6 +228,15 @@ fn analyse_dataset(
                     ))
                 }
             };
+            // Never a silent guess: the mapping used is on the terminal before any result.
+            progress.suspend(|| {
+                eprintln!(
+                    "{}: no mapping file, inferred this mapping (written to the output as mapping.toml; save it as {}.mapping.toml beside the data to change it):\n{}",
+                    crate::text::one_line(&source.name),
+                    crate::text::one_line(&source.name),
+                    infer::summary(&m, &tables[0].headers)
+                )
+            });
             (m, notes, None, "inferred")
         }
     };
@@ -233,8 +245,28 @@ fn analyse_dataset(
         crate::text::one_line(&source.name),
         crate::text::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
     ));
-    let built = build(&source.name, &tables, &mapping)?;
+    let mut built = build(&source.name, &tables, &mapping)?;
     drop(tables);
+    if let Some((mapping_path, _)) = &source.mapping {
+        let folder = mapping_path.parent().unwrap_or(std::path::Path::new("."));
+        for (depth, level) in mapping.regions.iter().enumerate() {
+            if let Some(declared) = &level.names {
+                let list =
+                    crate::tally::code_lists::load(folder, declared, &format, &config.limits)?;
+                built.notes.extend(crate::tally::code_lists::apply(
+                    &mut built.tally,
+                    depth,
+                    &list,
+                ));
+                built.notes.push(format!(
+                    "Region level {:?}: names from the code list {} (codes kept in stations.parquet, column region_{}_code).",
+                    level.level_name(),
+                    declared.file,
+                    level.level_name()
+                ));
+            }
+        }
+    }
     let loaded = timer.elapsed();
     progress.inc(1);
     progress.set_message(format!("{}: testing", crate::text::one_line(&source.name)));
@@ -277,6 +309,9 @@ fn analyse_dataset(
         }
         _ => None,
     };
+    if let Some(p) = &pair {
+        check_pairing(&source.name, &built.tally, p)?;
+    }
     let output = forensics::run_battery(
         tests,
         &built.tally,
@@ -364,6 +399,39 @@ fn analyse_dataset(
             .count(),
     };
     Ok((entry, report.tally, own_files))
+}
+
+/// A declared pair of sources must mostly pair up: when fewer than half of either source's tables
+/// find a partner, the keys are not written alike (a derived key part, leading zeros, separators)
+/// and the comparison would be of a handful of tables. Stop and show the keys of both sides.
+fn check_pairing(name: &str, own: &Tally, p: &Partner<'_>) -> anyhow::Result<()> {
+    use crate::forensics::reconciliation::source_reconciliation::{match_keys, normalise_key};
+    let Ok(m) = match_keys(&own.station_keys, &p.tally.station_keys, p.options) else {
+        // Colliding keys are reported by the reconciliation test itself.
+        return Ok(());
+    };
+    let (na, nb, matched) = (own.n_stations(), p.tally.n_stations(), m.pairs.len());
+    if matched * 2 >= na && matched * 2 >= nb {
+        return Ok(());
+    }
+    let sample = |keys: &[String], idx: &[usize]| {
+        idx.iter()
+            .take(3)
+            .map(|&i| format!("{:?}", normalise_key(&keys[i], p.options)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    anyhow::bail!(
+        "[reconcile] {name} with {}: only {} of {name}'s {} tables and of {}'s {} tables have the same key in both after normalisation; unmatched keys of {name}: {}; of {}: {}. Make the keys alike: derive key parts ([station] key = [{{ column = \"...\", regex = \"...\" }}] or split = \"...\", parts = [...]) and the [reconcile] options trim, strip_leading_zeros, remove, case_insensitive (README.md, \"Two sources of the same tables\")",
+        p.name,
+        crate::text::fmt_int(matched as u64),
+        crate::text::fmt_int(na as u64),
+        p.name,
+        crate::text::fmt_int(nb as u64),
+        sample(&own.station_keys, &m.only_a),
+        p.name,
+        sample(&p.tally.station_keys, &m.only_b),
+    )
 }
 
 /// A mapping inferred from the first table's header and first 2,000 rows, or the sample and the

@@ -153,6 +153,7 @@ mod tests {
             name: "t".into(),
             station_keys: (0..n).map(|i| i.to_string()).collect(),
             regions: vec![RegionLevel {
+                source_codes: None,
                 name: "state".into(),
                 codes: (0..n).map(|i| (i * 3 / n) as u32).collect(),
                 paths: vec![vec!["A".into()], vec!["B".into()], vec!["C".into()]],

@@ -86,7 +86,7 @@ fn utf8(bytes: Vec<u8>, path: &Path) -> anyhow::Result<String> {
         let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         let byte = bytes.get(at).copied().unwrap_or(0);
         anyhow::anyhow!(
-            "{}: not valid UTF-8 (byte 0x{byte:02X} on line {line}); declare the encoding in the dataset's mapping file, e.g. [format] encoding = \"windows-1252\" (Latin-1, Western Europe) or \"windows-1251\" (Cyrillic)",
+            "{}: not valid UTF-8 (byte 0x{byte:02X} on line {line}); declare the encoding with --encoding on the command line (e.g. --encoding windows-1252 for Latin-1, Western Europe, or --encoding windows-1251 for Cyrillic) or in the dataset's mapping file ([format] encoding = \"windows-1252\")",
             path.display()
         )
     })

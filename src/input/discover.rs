@@ -46,7 +46,9 @@ pub struct Discovery {
     pub ignored: Vec<PathBuf>,
 }
 
-const DATA_SUFFIXES: [&str; 6] = [".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq"];
+const DATA_SUFFIXES: [&str; 11] = [
+    ".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods",
+];
 
 /// The file name without its data suffix (`a.csv.gz` → `a`), or `None` if not a data file.
 pub fn data_stem(file_name: &str) -> Option<&str> {
@@ -123,6 +125,27 @@ pub fn discover(
                 .collect();
             (stem, f)
         };
+        // Code lists named by `[[regions]] names` are lookups of this dataset, never datasets.
+        let mut code_lists = Vec::new();
+        for list in mapping.regions.iter().filter_map(|r| r.names.as_ref()) {
+            let hit = files
+                .iter()
+                .find(|p| p.parent() == Some(folder) && name_of(p) == Some(list.file.as_str()));
+            match hit {
+                Some(p) => code_lists.push(p.clone()),
+                None => bail!(
+                    "mapping file {}: the code list {:?} of [[regions]] names is not in {}; put the file beside the mapping",
+                    path.display(),
+                    list.file,
+                    folder.display()
+                ),
+            }
+        }
+        let default_files: Vec<PathBuf> = default_files
+            .into_iter()
+            .filter(|p| !code_lists.contains(p))
+            .collect();
+        claimed.extend(code_lists);
         let members: Vec<PathBuf> = if mapping.dataset.files.is_empty() {
             default_files
         } else {
@@ -202,7 +225,7 @@ pub fn discover(
     }
     if out.datasets.is_empty() {
         bail!(
-            "--input {}: no tally files found (looked for .csv, .tsv, .txt, .parquet, optionally .gz)",
+            "--input {}: no tally files found (looked for .csv, .tsv, .txt, .parquet, optionally .gz, and spreadsheets .xlsx, .xls, .ods)",
             input.display()
         );
     }

@@ -1,13 +1,15 @@
 //! Reading tally files as publishers produce them, and finding the datasets in an input folder.
 //!
 //! Only this module reads input files; inputs are opened read-only and never modified. A file's
-//! kind is recognised from its bytes (gzip and Parquet magic numbers), not only its name.
+//! kind is recognised from its bytes (gzip and Parquet magic numbers, spreadsheet containers,
+//! and the binary files that are not tables: PDF, images, archives), not only its name.
 
 pub mod decode;
 pub mod delimited;
 pub mod discover;
 pub mod number;
 pub mod parquet;
+pub mod spreadsheet;
 
 use std::path::{Path, PathBuf};
 
@@ -107,10 +109,14 @@ enum Body {
     Text {
         text: String,
         delimiter: u8,
+        /// Lines above the header (`[format] header_row` − 1), added to row numbers.
+        skipped_lines: u64,
     },
     Columns {
         columns: Vec<Vec<Option<String>>>,
         n_rows: usize,
+        /// Each row's number as the source shows it (spreadsheets); default: 1, 2, ...
+        row_numbers: Option<Vec<u64>>,
     },
 }
 
@@ -181,7 +187,11 @@ impl RawTable {
                 headers: headers.iter().map(|h| h.trim().to_string()).collect(),
                 format: "parquet".into(),
                 encoding: "binary",
-                body: Body::Columns { columns, n_rows },
+                body: Body::Columns {
+                    columns,
+                    n_rows,
+                    row_numbers: None,
+                },
                 max_rows: limits.max_rows,
             });
         }
@@ -192,6 +202,37 @@ impl RawTable {
         } else {
             (bytes, "text")
         };
+        match spreadsheet::sniff(&bytes) {
+            Some(spreadsheet::Sniffed::Spreadsheet(k)) => {
+                let sheet = spreadsheet::read(bytes, k, path, format)?;
+                let n_rows = sheet.row_numbers.len();
+                if n_rows as u64 > limits.max_rows {
+                    return Err(too_many_rows(path, limits.max_rows));
+                }
+                return Ok(RawTable {
+                    path: path.to_path_buf(),
+                    sha256,
+                    headers: sheet.headers,
+                    format: sheet.description,
+                    encoding: "binary",
+                    body: Body::Columns {
+                        columns: sheet.columns,
+                        n_rows,
+                        row_numbers: Some(sheet.row_numbers),
+                    },
+                    max_rows: limits.max_rows,
+                });
+            }
+            Some(spreadsheet::Sniffed::Other(what)) => bail!(
+                "{}: this is {what}, not a table of results; give the tally as CSV, TSV, Parquet or a spreadsheet (.xlsx, .xls, .ods){}",
+                path.display(),
+                if what.contains("PDF") { " (tables in a PDF need extracting first, e.g. with tabula or pdfplumber)" } else if what.contains("archive") || what.contains("compressed") { " (extract the archive and point --input at its files)" } else { "" }
+            ),
+            None => {}
+        }
+        if format.header_rows.is_some_and(|d| d != 1) {
+            bail!("{}: [format] header_rows = 2 is for spreadsheets; for a text file, join the two header rows into one in a copy of the file", path.display());
+        }
         let (text, encoding) = decode::decode_text(bytes, format.encoding.as_deref(), path)?;
         if text.trim().is_empty() {
             bail!(
@@ -199,6 +240,27 @@ impl RawTable {
                 path.display()
             );
         }
+        // Title lines above the header (`[format] header_row`) are dropped; row numbers keep
+        // counting them, as an editor shows the file.
+        let (text, skipped_lines) = match format.header_row {
+            None | Some(1) => (text, 0),
+            Some(0) => bail!("[format] header_row counts from 1 (the first line)"),
+            Some(h) => {
+                let skip = (h - 1) as usize;
+                let at = text
+                    .match_indices('\n')
+                    .nth(skip - 1)
+                    .map(|(i, _)| i + 1)
+                    .filter(|&i| i < text.len())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{}: [format] header_row = {h}, but the file has fewer lines",
+                            path.display()
+                        )
+                    })?;
+                (text[at..].to_string(), skip as u64)
+            }
+        };
         let delimiter = match &format.delimiter {
             Some(d) => delimiter_byte(d)?,
             None => delimited::sniff_delimiter(&text).unwrap_or(b','),
@@ -236,7 +298,11 @@ impl RawTable {
             headers,
             format: format!("{kind}, delimiter {shown}"),
             encoding,
-            body: Body::Text { text, delimiter },
+            body: Body::Text {
+                text,
+                delimiter,
+                skipped_lines,
+            },
             max_rows: limits.max_rows,
         })
     }
@@ -294,7 +360,11 @@ impl RawTable {
         mut f: impl FnMut(u64, &Cells<'_>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         match &self.body {
-            Body::Text { text, delimiter } => {
+            Body::Text {
+                text,
+                delimiter,
+                skipped_lines,
+            } => {
                 let mut reader = delimited::reader(text, *delimiter);
                 let mut record = csv::StringRecord::new();
                 // A spreadsheet shows blank lines as rows and a record with quoted line breaks as one
@@ -321,22 +391,27 @@ impl RawTable {
                             if records > self.max_rows {
                                 return Err(self.too_many_rows());
                             }
-                            f(row, &Cells::Record(&record))?;
+                            f(row + skipped_lines, &Cells::Record(&record))?;
                         }
                         Err(e) => bail!(
                             "{}, row {}: malformed text ({e})",
                             self.path.display(),
-                            row + 1
+                            row + 1 + skipped_lines
                         ),
                     }
                 }
             }
-            Body::Columns { columns, n_rows } => {
+            Body::Columns {
+                columns,
+                n_rows,
+                row_numbers,
+            } => {
                 if *n_rows as u64 > self.max_rows {
                     return Err(self.too_many_rows());
                 }
                 for i in 0..*n_rows {
-                    f(i as u64 + 1, &Cells::Columns(columns, i))?;
+                    let row = row_numbers.as_ref().map_or(i as u64 + 1, |r| r[i]);
+                    f(row, &Cells::Columns(columns, i))?;
                 }
             }
         }

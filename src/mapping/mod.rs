@@ -8,6 +8,9 @@
 //! output so the user can edit it and rerun.
 
 pub mod infer;
+pub mod key;
+
+pub use key::{KeyPart, KEY_JOIN};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +39,8 @@ pub struct Mapping {
     pub exclude: Vec<ExcludeRule>,
     #[serde(default)]
     pub checks: ChecksSection,
+    #[serde(default, skip_serializing_if = "OptionsSection::is_default")]
+    pub options: OptionsSection,
     /// Another dataset describing the same tables, to reconcile with (`source_reconciliation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconcile: Option<ReconcileSection>,
@@ -107,13 +112,27 @@ pub struct FormatSection {
     /// Extra cell values meaning "missing", added to the defaults (empty, `NA`, `<null>`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub null_values: Vec<String>,
+    /// Spreadsheets: the sheet to read; default the sheet with the most filled cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Row number (as the spreadsheet or an editor shows it, from 1) of the header, for files with
+    /// title rows above it. Default: 1 for text; for spreadsheets the first row that fills at
+    /// least half of the widest row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
+    /// Rows the header spans (1 or 2). With 2, a merged upper cell (`Votos` over three candidate
+    /// columns) names each column under it: `Votos Ana Acosta`. Default: 1 for text; for
+    /// spreadsheets 2 when the row under the header holds text and no number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_rows: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StationSection {
-    /// Columns whose values together identify a station (polling table).
-    pub key: Vec<String>,
+    /// Columns (or parts derived from columns, `key.rs`) whose values together identify a station
+    /// (polling table), joined with `" / "`.
+    pub key: Vec<KeyPart>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,6 +142,22 @@ pub struct RegionLevel {
     /// Name of the level, e.g. "state"; default: the column name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
+    /// The publisher's code list, when the column holds codes: reports show the names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<CodeList>,
+}
+
+/// `names = { file = "laender.csv", code = "LAND_NR", name = "LAND_NAME" }`: a CSV or spreadsheet
+/// beside the mapping file with one row per code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodeList {
+    /// Relative to the mapping file's folder.
+    pub file: String,
+    /// Column of the code list holding the codes as the data write them.
+    pub code: String,
+    /// Column holding the names.
+    pub name: String,
 }
 
 impl RegionLevel {
@@ -168,18 +203,89 @@ pub struct CountsSection {
     pub blank: Option<ColumnSum>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One candidate: a column, the sum of several (`column = ["CDU", "CSU"]`: sister parties that
+/// stand in different regions, a coalition), or the rest (`rest = true`: valid votes minus the
+/// listed candidates, for files that give only a total and the main candidates).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateColumn {
-    pub column: String,
-    /// Display name; default: the column name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<ColumnSum>,
+    /// Valid votes minus every other listed candidate.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rest: bool,
+    /// Display name; default: the column name (required for a sum or the rest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 impl CandidateColumn {
+    /// A candidate read from one column, named after it.
+    pub fn one(column: &str) -> CandidateColumn {
+        CandidateColumn {
+            column: Some(ColumnSum::One(column.to_string())),
+            ..Default::default()
+        }
+    }
+
     pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.column)
+        match (&self.name, &self.column) {
+            (Some(n), _) => n,
+            (None, Some(ColumnSum::One(c))) => c,
+            _ => "",
+        }
+    }
+
+    /// Where the votes come from, for the outputs: `CDU + CSU`, `rest (valid − listed)`.
+    pub fn describe(&self) -> String {
+        match &self.column {
+            Some(c) => c.describe(),
+            None => "rest (valid − listed candidates)".to_string(),
+        }
+    }
+}
+
+/// `[options]`: choices about how the data are read that are not about columns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsSection {
+    /// Denominator of vote shares in the totals and the report: valid votes (default), ballots
+    /// cast (Russia's and several other authorities' official percentages) or registered voters.
+    #[serde(default)]
+    pub share_of: ShareOf,
+}
+
+impl OptionsSection {
+    fn is_default(&self) -> bool {
+        *self == OptionsSection::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareOf {
+    #[default]
+    Valid,
+    BallotsCast,
+    Registered,
+}
+
+impl ShareOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareOf::Valid => "valid",
+            ShareOf::BallotsCast => "ballots_cast",
+            ShareOf::Registered => "registered",
+        }
+    }
+
+    /// "of valid votes", for captions.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            ShareOf::Valid => "of valid votes",
+            ShareOf::BallotsCast => "of ballots cast",
+            ShareOf::Registered => "of registered voters",
+        }
     }
 }
 
@@ -309,6 +415,40 @@ impl Mapping {
             }
             _ => {}
         }
+        for part in &self.station.key {
+            part.extractor()?;
+        }
+        let mut rests = 0;
+        for c in &self.candidates {
+            match (&c.column, c.rest) {
+                (Some(_), true) => bail!(
+                    "[[candidates]] {:?}: give either column = ... or rest = true, not both",
+                    c.display_name()
+                ),
+                (None, false) => bail!(
+                    "a [[candidates]] entry has no column: give column = \"<column>\", a list of columns to add up (column = [\"CDU\", \"CSU\"], with name = \"...\"), or rest = true with a name"
+                ),
+                (Some(ColumnSum::Sum(cols)), false) if c.name.is_none() => bail!(
+                    "[[candidates]] column = {cols:?} adds up several columns: give the candidate a name = \"...\""
+                ),
+                (Some(ColumnSum::Sum(cols)), false) if cols.is_empty() => {
+                    bail!("[[candidates]] {:?}: column = [] lists no column", c.display_name())
+                }
+                (None, true) => {
+                    rests += 1;
+                    if c.name.is_none() {
+                        bail!("[[candidates]] rest = true needs a name, e.g. name = \"Others\"");
+                    }
+                    if self.counts.valid.is_none() {
+                        bail!("[[candidates]] {:?} (rest = true) is valid votes minus the listed candidates: declare [counts] valid (it may be the total column, e.g. valid = \"TOTAL\")", c.display_name());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if rests > 1 {
+            bail!("more than one [[candidates]] has rest = true; the rest can be taken once");
+        }
         // Level names title the regional charts and name their files: two equal names would share one.
         let mut levels = std::collections::HashSet::new();
         for r in &self.regions {
@@ -351,7 +491,7 @@ impl Mapping {
                 cols.push(c.to_string());
             }
         };
-        self.station.key.iter().for_each(|c| push(c));
+        self.station.key.iter().for_each(|c| push(c.column()));
         self.regions.iter().for_each(|r| push(&r.column));
         let counts = &self.counts;
         for sum in [
@@ -366,7 +506,10 @@ impl Mapping {
         {
             sum.columns().into_iter().for_each(&mut push);
         }
-        self.candidates.iter().for_each(|c| push(&c.column));
+        self.candidates
+            .iter()
+            .filter_map(|c| c.column.as_ref())
+            .for_each(|c| c.columns().into_iter().for_each(&mut push));
         if let Some(long) = &self.long {
             push(&long.candidate_column);
             push(&long.votes_column);

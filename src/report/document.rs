@@ -76,11 +76,12 @@ pub fn build(r: &Report<'_>) -> Document {
     let mut by_votes: Vec<(&String, &u64)> = r.totals.candidates.iter().collect();
     by_votes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     summary.push(format!(
-        "Leading candidates (share of valid votes): {}.",
+        "Leading candidates (share {}): {}.",
+        r.tally.share_of.phrase(),
         by_votes
             .iter()
             .take(3)
-            .map(|(n, v)| format!("{n} {}", pct(**v, r.totals.valid)))
+            .map(|(n, v)| format!("{n} {}", pct(**v, r.totals.share_denominator)))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -330,7 +331,10 @@ fn mapping_rows(m: &crate::mapping::Mapping) -> Vec<Vec<String>> {
         m.station
             .key
             .iter()
-            .map(|c| quoted(c))
+            .map(|k| match k {
+                crate::mapping::KeyPart::Column(c) => quoted(c),
+                derived => derived.describe(),
+            })
             .collect::<Vec<_>>()
             .join(" + "),
     ]];
@@ -339,9 +343,17 @@ fn mapping_rows(m: &crate::mapping::Mapping) -> Vec<Vec<String>> {
             "region levels (top first)".into(),
             m.regions
                 .iter()
-                .map(|r| match &r.level {
-                    Some(level) => format!("{} ({level})", quoted(&r.column)),
-                    None => quoted(&r.column),
+                .map(|r| {
+                    let names = r
+                        .names
+                        .as_ref()
+                        .map(|n| format!(", names from {}", quoted(&n.file)))
+                        .unwrap_or_default();
+                    match &r.level {
+                        Some(level) => format!("{} ({level}{names})", quoted(&r.column)),
+                        None if names.is_empty() => quoted(&r.column),
+                        None => format!("{} ({})", quoted(&r.column), &names[2..]),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(" > "),
@@ -373,11 +385,31 @@ fn mapping_rows(m: &crate::mapping::Mapping) -> Vec<Vec<String>> {
             format!("candidates ({})", m.candidates.len()),
             m.candidates
                 .iter()
-                .map(|cand| match &cand.name {
-                    Some(name) if name != &cand.column => {
-                        format!("{} as {name}", quoted(&cand.column))
+                .map(|cand| {
+                    let source = match &cand.column {
+                        Some(sum) => sum
+                            .columns()
+                            .into_iter()
+                            .map(quoted)
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        None => "the rest (valid − the listed candidates)".to_string(),
+                    };
+                    match &cand.name {
+                        Some(name)
+                            if Some(name.as_str())
+                                != cand
+                                    .column
+                                    .as_ref()
+                                    .and_then(|c| c.columns().first().copied())
+                                    .filter(|_| {
+                                        cand.column.as_ref().is_some_and(|c| c.columns().len() == 1)
+                                    }) =>
+                        {
+                            format!("{source} as {name}")
+                        }
+                        _ => source,
                     }
-                    _ => quoted(&cand.column),
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
@@ -531,14 +563,18 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
     ];
     for c in &r.tally.candidates {
         let v = t.candidates.get(&c.name).copied().unwrap_or(0);
-        rows.push(vec![c.name.clone(), fmt_int(v), pct(v, t.valid)]);
+        rows.push(vec![
+            c.name.clone(),
+            fmt_int(v),
+            pct(v, t.share_denominator),
+        ]);
     }
     b.push(Block::Heading(3, "Totals".into()));
     b.push(Block::Table {
         header: vec![
             "".into(),
             "total".into(),
-            "share (turnout; of valid votes)".into(),
+            format!("share (turnout; {})", r.tally.share_of.phrase()),
         ],
         rows,
     });

@@ -12,7 +12,8 @@ use super::ledger::{Exclusion, InputFile, Ledger, Reason, RowRef};
 use super::{checks, long, Candidate, RegionLevel, Tally};
 use crate::input::number::{parse_count, CountError};
 use crate::input::{Cells, RawTable, DEFAULT_NULL_MARKERS};
-use crate::mapping::{ColumnSum, ExcludeRule, Layout, Mapping};
+use crate::mapping::key::Extractor;
+use crate::mapping::{ColumnSum, ExcludeRule, Layout, Mapping, KEY_JOIN};
 
 /// A tally, its ledger and the notes to show in the report's data section.
 pub struct Built {
@@ -65,12 +66,15 @@ impl StationRecord {
 
 /// Column indices of one file.
 pub(super) struct Columns<'m> {
-    key: Vec<usize>,
+    key: Vec<(usize, Extractor)>,
     regions: Vec<usize>,
     counts: [Option<Vec<(usize, String)>>; 5],
-    candidates: Vec<usize>,
+    /// Per candidate: the columns added up, or `None` for the rest (valid − the others).
+    candidates: Vec<Option<Vec<(usize, String)>>>,
     pub long: Option<(usize, usize)>,
     rules: Vec<(usize, &'m ExcludeRule)>,
+    /// Key and region columns, where a "Total" label marks a totals row.
+    labels: Vec<(usize, String)>,
     n_headers: usize,
 }
 
@@ -120,18 +124,33 @@ impl<'m> RowParser<'m> {
                     .transpose()
             };
         let c = &m.counts;
+        let key: Vec<(usize, Extractor)> = m
+            .station
+            .key
+            .iter()
+            .map(|k| Ok((idx(k.column(), "[station] key")?, k.extractor()?)))
+            .collect::<anyhow::Result<_>>()?;
+        let regions: Vec<usize> = m
+            .regions
+            .iter()
+            .map(|r| idx(&r.column, "[[regions]] column"))
+            .collect::<anyhow::Result<_>>()?;
+        let labels = key
+            .iter()
+            .map(|(i, _)| *i)
+            .zip(m.station.key.iter().map(|k| k.column()))
+            .chain(
+                regions
+                    .iter()
+                    .copied()
+                    .zip(m.regions.iter().map(|r| r.column.as_str())),
+            )
+            .map(|(i, name)| (i, name.to_string()))
+            .collect();
         Ok(Columns {
-            key: m
-                .station
-                .key
-                .iter()
-                .map(|k| idx(k, "[station] key"))
-                .collect::<anyhow::Result<_>>()?,
-            regions: m
-                .regions
-                .iter()
-                .map(|r| idx(&r.column, "[[regions]] column"))
-                .collect::<anyhow::Result<_>>()?,
+            labels,
+            key,
+            regions,
             counts: [
                 sum(&c.registered, "[counts] registered")?,
                 sum(&c.ballots_cast, "[counts] ballots_cast")?,
@@ -142,7 +161,7 @@ impl<'m> RowParser<'m> {
             candidates: m
                 .candidates
                 .iter()
-                .map(|c| idx(&c.column, "[[candidates]] column"))
+                .map(|c| sum(&c.column, "[[candidates]] column"))
                 .collect::<anyhow::Result<_>>()?,
             long: match &m.long {
                 Some(l) => Some((
@@ -223,6 +242,18 @@ impl<'m> RowParser<'m> {
         if cells.all_blank() {
             return Err((Reason::EmptyRow, None, None, String::new()));
         }
+        // A totals row at the foot of a sheet (or between regions) is not a station.
+        for (c, name) in &cols.labels {
+            let text = cells.get(*c).unwrap_or("");
+            if is_total_label(text) {
+                return Err((
+                    Reason::TotalsRow,
+                    Some(name.clone()),
+                    Some(text.trim().into()),
+                    "a totals row, not a station".into(),
+                ));
+            }
+        }
         if cells.len() != cols.n_headers {
             return Err((
                 Reason::MalformedRow,
@@ -242,17 +273,25 @@ impl<'m> RowParser<'m> {
             }
         }
         let mut key_parts = Vec::with_capacity(cols.key.len());
-        for (&c, name) in cols.key.iter().zip(&self.mapping.station.key) {
-            let v = cells.get(c).unwrap_or("").trim();
+        for ((c, extractor), part) in cols.key.iter().zip(&self.mapping.station.key) {
+            let v = cells.get(*c).unwrap_or("").trim();
             if self.is_null(v) {
                 return Err((
                     Reason::MissingValue,
-                    Some(name.clone()),
+                    Some(part.column().to_string()),
                     Some(v.into()),
                     "empty station key".into(),
                 ));
             }
-            key_parts.push(v);
+            let derived = extractor.extract(v).map_err(|why| {
+                (
+                    Reason::UnmatchedKeyPattern,
+                    Some(part.column().to_string()),
+                    Some(v.into()),
+                    why,
+                )
+            })?;
+            key_parts.push(derived);
         }
         let region_path = cols
             .regions
@@ -268,15 +307,37 @@ impl<'m> RowParser<'m> {
             .collect();
         let [registered, ballots, valid, null, blank] = &cols.counts;
         let mut votes = Vec::with_capacity(cols.candidates.len());
-        for (&c, cand) in cols.candidates.iter().zip(&self.mapping.candidates) {
-            votes.push(self.count(cells, c, &cand.column)?);
+        let mut rest_at = None;
+        for (i, c) in cols.candidates.iter().enumerate() {
+            match c {
+                Some(_) => votes.push(self.sum(cells, c)?.unwrap_or(0)),
+                None => {
+                    rest_at = Some(i);
+                    votes.push(0);
+                }
+            }
+        }
+        let valid = self.sum(cells, valid)?;
+        if let (Some(i), Some(valid)) = (rest_at, valid) {
+            let listed: u64 = votes.iter().sum();
+            let name = self.mapping.candidates[i].display_name().to_string();
+            votes[i] = valid.checked_sub(listed).ok_or_else(|| {
+                (
+                    Reason::NegativeCount,
+                    Some(name),
+                    None,
+                    format!(
+                        "the rest (valid votes − the listed candidates) is negative: the listed candidates have {listed}, valid {valid}"
+                    ),
+                )
+            })?;
         }
         Ok(StationRecord {
-            key: key_parts.join(" / "),
+            key: key_parts.join(KEY_JOIN),
             region_path,
             registered: self.sum(cells, registered)?,
             ballots: self.sum(cells, ballots)?,
-            valid: self.sum(cells, valid)?,
+            valid,
             null: self.sum(cells, null)?,
             blank: self.sum(cells, blank)?,
             votes,
@@ -284,6 +345,33 @@ impl<'m> RowParser<'m> {
             extra_rows: vec![],
         })
     }
+}
+
+/// Cell texts that label a totals row, compared after `normalise` (accents and case dropped).
+const TOTAL_LABELS: &[&str] = &[
+    "total",
+    "totals",
+    "totales",
+    "total_general",
+    "grand_total",
+    "total_nacional",
+    "total_national",
+    "total_pais",
+    "totaal",
+    "gesamt",
+    "insgesamt",
+    "summe",
+    "итого",
+    "всего",
+    "total_geral",
+];
+
+/// Whether a key or region cell says the row is a total (`TOTAL`, `Total general`, `Итого:`).
+fn is_total_label(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.len() <= 40
+        && TOTAL_LABELS.contains(&crate::mapping::infer::normalise(t).as_str())
 }
 
 pub(super) fn exclusion(at: RowRef, problem: RowProblem) -> Exclusion {
@@ -359,7 +447,7 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
         mapping
             .candidates
             .iter()
-            .map(|c| (c.display_name().to_string(), c.column.clone()))
+            .map(|c| (c.display_name().to_string(), c.describe()))
             .collect()
     };
     let mut seen = std::collections::HashSet::new();
@@ -527,6 +615,7 @@ fn assemble(
         .regions
         .iter()
         .map(|r| RegionLevel {
+            source_codes: None,
             name: r.level_name().to_string(),
             codes: Vec::with_capacity(n),
             paths: vec![],
@@ -592,5 +681,9 @@ fn assemble(
         })
         .collect();
     tally.derivations = derivations;
+    tally.share_of = mapping.options.share_of;
+    if tally.share_of == crate::mapping::ShareOf::Registered && tally.registered.is_none() {
+        bail!("[options] share_of = \"registered\" needs registered voters: declare [counts] registered, or use share_of = \"valid\" or \"ballots_cast\"");
+    }
     Ok(tally)
 }

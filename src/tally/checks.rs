@@ -137,5 +137,25 @@ pub(super) fn derivations(mapping: &Mapping, notes: &mut Vec<String>) -> Vec<Der
         field: "blank",
         how: col(&c.blank).unwrap_or_else(|| "not available".into()),
     });
+    // Candidates that are not one column: sister parties or coalitions summed, or the rest.
+    for cand in &mapping.candidates {
+        let how = match &cand.column {
+            Some(crate::mapping::ColumnSum::One(_)) => continue,
+            Some(sum) => format!(
+                "{}: sum of the columns {}",
+                cand.display_name(),
+                sum.describe()
+            ),
+            None => format!(
+                "{}: derived as valid votes minus the other listed candidates",
+                cand.display_name()
+            ),
+        };
+        notes.push(format!("candidate {how}"));
+        out.push(Derivation {
+            field: "candidate",
+            how,
+        });
+    }
     out
 }

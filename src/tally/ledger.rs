@@ -7,7 +7,8 @@
 //! Documented choice of what excludes a row and what is kept and flagged:
 //! - Excluded (the row cannot be analysed honestly): empty row, malformed row (wrong number of
 //!   fields), a row matched by a mapping `[[exclude]]` rule, missing value, unparsable number,
-//!   negative count, duplicate station key (an identical copy: the later copies; conflicting
+//!   negative count, a totals row (a key or region cell reading "Total", "TOTAL GENERAL", "Итого",
+//!   ...), a derived key part that finds nothing in its cell, duplicate station key (an identical copy: the later copies; conflicting
 //!   copies: all of them, since we cannot know which is right), conflicting station fields or
 //!   duplicate candidate rows in long layout.
 //! - Kept and flagged by default (they are forensic signals, not noise): candidate votes not summing
@@ -38,6 +39,8 @@ pub enum Reason {
     BallotsWithinRegistered,
     BallotComponentsSum,
     ZeroBallots,
+    TotalsRow,
+    UnmatchedKeyPattern,
 }
 
 impl Reason {
@@ -59,6 +62,8 @@ impl Reason {
             Reason::BallotsWithinRegistered => "ballots_within_registered",
             Reason::BallotComponentsSum => "ballot_components_sum",
             Reason::ZeroBallots => "zero_ballots",
+            Reason::TotalsRow => "totals_row",
+            Reason::UnmatchedKeyPattern => "unmatched_key_pattern",
         }
     }
 
@@ -81,6 +86,8 @@ impl Reason {
             Reason::BallotsWithinRegistered => "more ballots cast than registered voters",
             Reason::BallotComponentsSum => "valid + null + blank differs from ballots cast",
             Reason::ZeroBallots => "no ballots cast (turnout is 0, shares undefined)",
+            Reason::TotalsRow => "a totals row (a key or region cell says \"Total\"), not a station",
+            Reason::UnmatchedKeyPattern => "a derived station key part (regex or split) found nothing in its column",
         }
     }
 }

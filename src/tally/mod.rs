@@ -9,6 +9,7 @@
 
 pub mod build;
 mod checks;
+pub mod code_lists;
 pub mod ledger;
 mod long;
 
@@ -38,6 +39,8 @@ pub struct RegionLevel {
     pub codes: Vec<u32>,
     /// Distinct region paths at this level (names from the top level down), in first-seen order.
     pub paths: Vec<Vec<String>>,
+    /// Per path: the code the data wrote, when a code list replaced it by a name (`code_lists.rs`).
+    pub source_codes: Option<Vec<String>>,
 }
 
 /// How a field was obtained, for the report and results.json.
@@ -64,6 +67,8 @@ pub struct Tally {
     pub blank: Option<Vec<u64>>,
     pub candidates: Vec<Candidate>,
     pub derivations: Vec<Derivation>,
+    /// `[options] share_of`: what the totals' shares are of.
+    pub share_of: crate::mapping::ShareOf,
 }
 
 /// Aggregate totals over analysed stations (null where the dataset has no such column).
@@ -78,6 +83,10 @@ pub struct Totals {
     /// Turnout = ballots cast / registered over all stations, when registered is known.
     pub turnout: Option<f64>,
     pub candidates: BTreeMap<String, u64>,
+    /// Denominator of the candidates' shares in the report (`[options] share_of`).
+    pub share_of: &'static str,
+    /// That denominator's total: valid votes, ballots cast or registered voters.
+    pub share_denominator: u64,
 }
 
 impl Tally {
@@ -107,11 +116,17 @@ impl Tally {
         let sum = |v: &Vec<u64>| v.iter().sum::<u64>();
         let registered = self.registered.as_ref().map(sum);
         let ballots_cast = sum(&self.ballots_cast);
+        let valid = sum(&self.valid);
+        let share_denominator = match self.share_of {
+            crate::mapping::ShareOf::Valid => valid,
+            crate::mapping::ShareOf::BallotsCast => ballots_cast,
+            crate::mapping::ShareOf::Registered => registered.unwrap_or(0),
+        };
         Totals {
             stations: self.n_stations() as u64,
             registered,
             ballots_cast,
-            valid: sum(&self.valid),
+            valid,
             null: self.null.as_ref().map(sum),
             blank: self.blank.as_ref().map(sum),
             turnout: registered
@@ -122,6 +137,8 @@ impl Tally {
                 .iter()
                 .map(|c| (c.name.clone(), sum(&c.votes)))
                 .collect(),
+            share_of: self.share_of.as_str(),
+            share_denominator,
         }
     }
 
@@ -142,6 +159,17 @@ impl Tally {
                 })
                 .collect();
             cols.push(Column::new(format!("region_{}", level.name).into(), names));
+            if let Some(codes) = &level.source_codes {
+                let codes: Vec<&str> = level
+                    .codes
+                    .iter()
+                    .map(|&c| codes[c as usize].as_str())
+                    .collect();
+                cols.push(Column::new(
+                    format!("region_{}_code", level.name).into(),
+                    codes,
+                ));
+            }
         }
         let mut push_counts = |name: &str, v: &Option<Vec<u64>>| {
             if let Some(v) = v {

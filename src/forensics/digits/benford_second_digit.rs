@@ -306,6 +306,7 @@ mod tests {
         };
         t.candidates = vec![cand("Big", big), cand("Fake", fake), cand("Tiny", tiny)];
         t.regions = vec![RegionLevel {
+            source_codes: None,
             name: "region".into(),
             codes,
             paths: vec![vec!["A".into()], vec!["B".into()]],

@@ -259,6 +259,7 @@ pub(crate) fn synthetic_tally(
     t.candidates = vec![cand("Big", big), cand("Mid", mid)];
     t.registered = Some(reg);
     t.regions = vec![RegionLevel {
+        source_codes: None,
         name: "region".into(),
         codes,
         paths: vec![vec!["North".into()], vec!["South".into()]],

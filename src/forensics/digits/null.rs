@@ -687,6 +687,7 @@ mod tests {
             },
         ];
         t.regions = vec![RegionLevel {
+            source_codes: None,
             name: "region".into(),
             codes,
             paths: vec![vec!["A".into()], vec!["B".into()]],

@@ -53,7 +53,7 @@ mod tests;
 
 use serde::Serialize;
 
-pub use matching::{normalise_key, Collision, ColumnKind, Matching};
+pub use matching::{match_keys, normalise_key, Collision, ColumnKind, Matching};
 
 use crate::forensics::{ForensicTest, Params};
 use crate::mapping::ReconcileSection;

@@ -187,6 +187,7 @@ pub(crate) mod tests {
             name: "t".into(),
             station_keys: (0..4).map(|i| i.to_string()).collect(),
             regions: vec![RegionLevel {
+                source_codes: None,
                 name: "state".into(),
                 codes: vec![0, 1, 0, 1],
                 paths: vec![vec!["A".into()], vec!["B".into()]],
@@ -261,6 +262,7 @@ pub(crate) mod tests {
             })
             .collect();
         t.regions = vec![RegionLevel {
+            source_codes: None,
             name: "region".into(),
             codes,
             paths: vec![vec!["North".into()], vec!["South".into()]],

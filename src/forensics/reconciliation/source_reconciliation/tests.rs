@@ -39,6 +39,7 @@ fn source(name: &str, n: usize, zeros: bool) -> Tally {
     };
     t.candidates = vec![cand("Ana", ana), cand("Bea", bea)];
     t.regions = vec![RegionLevel {
+        source_codes: None,
         name: "region".into(),
         codes: (0..n).map(|i| (i % 3) as u32).collect(),
         paths: vec![
