@@ -454,3 +454,204 @@ fn inference_refuses_a_centre_level_count_and_writes_a_draft() {
         "{draft}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Spreadsheets (committed fixtures, see tests/fixtures/spreadsheets/README.md)
+// ---------------------------------------------------------------------------------------------
+
+/// Column sums of a fixture's `<name>.expected.csv`, by header.
+fn expected_sums(name: &str) -> std::collections::BTreeMap<String, u64> {
+    let text = std::fs::read_to_string(fixture("spreadsheets", name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut sums = std::collections::BTreeMap::new();
+    for line in lines {
+        for (h, v) in header.iter().zip(line.split(',')) {
+            if let Ok(n) = v.parse::<u64>() {
+                *sums.entry(h.to_string()).or_insert(0) += n;
+            }
+        }
+    }
+    sums
+}
+
+/// A temporary folder holding a copy of a spreadsheet fixture (and optionally its mapping).
+fn sheet_folder(file: &str, mapping: Option<&str>) -> (TempDir, std::path::PathBuf) {
+    let dir = TempDir::new().unwrap();
+    let to = dir.path().join(file);
+    std::fs::copy(fixture("spreadsheets", file), &to).unwrap();
+    if let Some(m) = mapping {
+        let stem = file.split('.').next().unwrap();
+        write(dir.path(), &format!("{stem}.mapping.toml"), m);
+    }
+    (dir, to)
+}
+
+const ACTAS_MAPPING: &str = r#"
+[format]
+sheet = "Resultados"
+thousands_separator = "."
+
+[station]
+key = ["Centro", "Mesa"]
+
+[[regions]]
+column = "Ubicación Estado"
+level = "estado"
+
+[[regions]]
+column = "Ubicación Municipio"
+level = "municipio"
+
+[counts]
+registered = "Electores"
+ballots_cast = "Votantes"
+null = "Nulos"
+
+[[candidates]]
+column = "Votos Ana Acosta"
+name = "Ana Acosta"
+
+[[candidates]]
+column = "Votos Bruno Díaz"
+name = "Bruno Díaz"
+
+[[candidates]]
+column = "Votos Carla Ruiz"
+name = "Carla Ruiz"
+"#;
+
+#[test]
+fn an_authority_shaped_xlsx_reads_with_its_title_rows_merged_header_and_totals_row() {
+    let (_dir, input) = sheet_folder("actas_2024.xlsx", Some(ACTAS_MAPPING));
+    let run = run_ok(&input, &[]);
+    let want = expected_sums("actas_2024.expected.csv");
+    let t = &run.results["totals"];
+    assert_eq!(t["stations"], 40);
+    assert_eq!(
+        t["registered"], want["electores"],
+        "text counts with '.' separators"
+    );
+    assert_eq!(t["ballots_cast"], want["votantes"]);
+    assert_eq!(t["null"], want["nulos"]);
+    assert_eq!(candidate_total(&run, "Ana Acosta"), want["ana"]);
+    assert_eq!(candidate_total(&run, "Bruno Díaz"), want["bruno"]);
+    assert_eq!(candidate_total(&run, "Carla Ruiz"), want["carla"]);
+    // The totals row is excluded with its reason and its row as the spreadsheet shows it.
+    let rows = run.excluded_rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (
+            rows[0].row,
+            rows[0].reason.as_str(),
+            rows[0].column.as_str(),
+            rows[0].text.as_str()
+        ),
+        (47, "totals_row", "Ubicación Estado", "TOTAL")
+    );
+    assert_eq!(
+        run.results["inputs"][0]["format"],
+        "xlsx, sheet \"Resultados\" (2 of 2), header rows 4–5"
+    );
+    // Without [format] sheet the fullest sheet is read, the same one.
+    let (_dir, input) = sheet_folder(
+        "actas_2024.xlsx",
+        Some(&ACTAS_MAPPING.replace("sheet = \"Resultados\"\n", "")),
+    );
+    let again = run_ok(&input, &[]);
+    assert_eq!(again.results["totals"], run.results["totals"]);
+}
+
+#[test]
+fn the_same_xlsx_without_mapping_stops_on_its_thousands_separator_with_a_draft() {
+    let (_dir, input) = sheet_folder("actas_2024.xlsx", None);
+    let out = TempDir::new().unwrap();
+    let err = run_err(&[
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--output"),
+        out.path().as_os_str(),
+        OsStr::new("-q"),
+    ]);
+    assert!(err.contains("count cells such as \""), "{err}");
+    assert!(err.contains("thousands_separator = \".\""), "{err}");
+    let draft = std::fs::read_to_string(out.path().join("actas_2024.mapping.draft.toml")).unwrap();
+    assert!(draft.contains("thousands_separator = \".\""), "{draft}");
+    assert!(draft.contains("\"Votos Ana Acosta\""), "{draft}");
+    assert!(draft.contains("column = \"Ubicación Estado\""), "{draft}");
+}
+
+#[test]
+fn ods_and_xls_sheets_are_read_and_their_mappings_inferred() {
+    for (file, expected) in [
+        ("mesas.ods", "mesas.expected.csv"),
+        ("legacy.xls", "legacy.expected.csv"),
+    ] {
+        let (_dir, input) = sheet_folder(file, None);
+        let run = run_ok(&input, &[]);
+        let want = expected_sums(expected);
+        let t = &run.results["totals"];
+        assert_eq!(t["registered"], want["registered"], "{file}");
+        assert_eq!(t["ballots_cast"], want["ballots_cast"], "{file}");
+        assert_eq!(candidate_total(&run, "cand_a"), want["cand_a"], "{file}");
+        assert_eq!(run.results["ledger"]["rows_excluded"], 0, "{file}");
+        assert!(
+            run.stderr.contains("inferred this mapping"),
+            "{}",
+            run.stderr
+        );
+    }
+    let (_dir, input) = sheet_folder("mesas.ods", None);
+    let run = run_ok(&input, &[]);
+    assert_eq!(
+        run.results["inputs"][0]["format"],
+        "ods, sheet \"Mesas\" (1 of 1), header row 2"
+    );
+}
+
+#[test]
+fn a_missing_sheet_lists_the_sheets() {
+    let (_dir, input) = sheet_folder(
+        "actas_2024.xlsx",
+        Some(&ACTAS_MAPPING.replace("sheet = \"Resultados\"", "sheet = \"Hoja1\"")),
+    );
+    let err = run_err_on(&input);
+    assert!(
+        err.contains("no sheet \"Hoja1\" for [format] sheet; the workbook's sheets are \"Portada\", \"Resultados\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn binary_files_that_are_not_tables_are_named() {
+    let (_dir, pdf) = sheet_folder("not_a_table.pdf", None);
+    let err = run_err_on(&pdf);
+    assert!(
+        err.contains("this is a PDF document, not a table of results"),
+        "{err}"
+    );
+    // A zip under a data file's name.
+    let dir = TempDir::new().unwrap();
+    let csv = dir.path().join("results.csv");
+    std::fs::copy(fixture("spreadsheets", "archive.zip"), &csv).unwrap();
+    let err = run_err_on(&csv);
+    assert!(
+        err.contains("this is a zip archive, not a table of results"),
+        "{err}"
+    );
+    assert!(err.contains("extract the archive"), "{err}");
+}
+
+#[test]
+fn damaged_workbooks_are_one_line_errors() {
+    let dir = TempDir::new().unwrap();
+    let whole = std::fs::read(fixture("spreadsheets", "actas_2024.xlsx")).unwrap();
+    std::fs::write(dir.path().join("cut.xlsx"), &whole[..whole.len() / 2]).unwrap();
+    let err = run_err_on(&dir.path().join("cut.xlsx"));
+    assert!(err.contains("cut.xlsx: "), "{err}");
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(dir.path().join("garbage.xls"), &ole).unwrap();
+    let err = run_err_on(&dir.path().join("garbage.xls"));
+    assert!(err.contains("garbage.xls: "), "{err}");
+}

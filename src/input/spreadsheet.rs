@@ -198,8 +198,30 @@ fn open(kind: Kind, bytes: Vec<u8>) -> Result<calamine::Sheets<Cursor<Vec<u8>>>,
     }
 }
 
-/// Read the data sheet of a workbook.
+/// Read the data sheet of a workbook. A malformed workbook is an error, never a panic: the
+/// reader runs under `catch_unwind`, because a hostile file must not take the run down.
 pub fn read(
+    bytes: Vec<u8>,
+    kind: Kind,
+    path: &Path,
+    format: &FormatSection,
+) -> anyhow::Result<Sheet> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_unguarded(bytes, kind, path, format)
+    }));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|_| {
+        bail!(
+            "{}: a damaged {} file (its structure cannot be read); open it in a spreadsheet program and save it again, or export CSV",
+            path.display(),
+            kind.label()
+        )
+    })
+}
+
+fn read_unguarded(
     bytes: Vec<u8>,
     kind: Kind,
     path: &Path,

@@ -31,10 +31,18 @@ use crate::input::number::parse_count;
 /// nested hierarchy such as País > Departamento > Provincia > Municipio > Distrito comes out in
 /// order. Ties keep the file's column order.
 fn order_regions(norm: &[String], used: &[bool], sample: &[Vec<String>]) -> Vec<usize> {
+    // The whole name, or the last word of a longer one (`Ubicación Estado` under a merged
+    // `Ubicación`), names the level; a count or code word elsewhere in it (`cod_estado`) does not.
     let rank = |i: usize| {
+        let last = norm[i].rsplit('_').next().unwrap_or("");
         REGION_LEVELS
             .iter()
             .position(|names| names.contains(&norm[i].as_str()))
+            .or_else(|| {
+                (count_word(&norm[i]).is_none())
+                    .then(|| REGION_LEVELS.iter().position(|names| names.contains(&last)))
+                    .flatten()
+            })
     };
     let found: Vec<(usize, usize)> = (0..norm.len())
         .filter(|&i| !used[i])
@@ -67,17 +75,44 @@ fn order_regions(norm: &[String], used: &[bool], sample: &[Vec<String>]) -> Vec<
     keyed.into_iter().map(|(_, _, i)| i).collect()
 }
 
-/// Whether column `i` of the sample holds whole numbers (some, and nothing else but empty cells).
+/// Whether column `i` of the sample holds whole numbers (some, and nothing else but empty cells),
+/// written without or with one thousands separator throughout.
 fn numeric(sample: &[Vec<String>], i: usize) -> bool {
-    let mut any = false;
-    let all = sample.iter().all(|row| match row.get(i).map(|v| v.trim()) {
-        None | Some("") => true,
-        Some(v) => {
-            any = true;
-            parse_count(v, None).is_ok()
-        }
-    });
-    all && any
+    let cells: Vec<&str> = sample
+        .iter()
+        .filter_map(|row| row.get(i).map(|v| v.trim()))
+        .filter(|v| !v.is_empty())
+        .collect();
+    !cells.is_empty()
+        && [
+            None,
+            Some('.'),
+            Some(','),
+            Some(' '),
+            Some('\''),
+            Some('\u{a0}'),
+        ]
+        .into_iter()
+        .any(|sep| cells.iter().all(|v| parse_count(v, sep).is_ok()))
+}
+
+/// The thousands separator that makes every count-like cell of these columns a whole number, when
+/// some cells are not whole numbers without one (`1.397`, `12,004`): `Some(separator, example)`.
+fn thousands_needed(sample: &[Vec<String>], cols: &[usize]) -> Option<(char, String)> {
+    let cells: Vec<&str> = cols
+        .iter()
+        .flat_map(|&c| sample.iter().filter_map(move |row| row.get(c)))
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && !crate::input::DEFAULT_NULL_MARKERS.contains(v))
+        .collect();
+    let failing = cells.iter().find(|v| parse_count(v, None).is_err())?;
+    ['.', ',', ' ', '\'', '\u{a0}']
+        .into_iter()
+        .find(|&sep| {
+            parse_count(failing, Some(sep)).is_ok()
+                && cells.iter().all(|v| parse_count(v, Some(sep)).is_ok())
+        })
+        .map(|sep| (sep, failing.to_string()))
 }
 
 /// The first unused column with one of `names`, or the only unused numeric column whose words say
@@ -204,6 +239,19 @@ pub fn draft(dataset: &str, headers: &[String], sample: &[Vec<String>], problem:
             mapping.candidates = candidates;
         }
     }
+    let count_cols: Vec<usize> = roles
+        .iter()
+        .flatten()
+        .copied()
+        .chain(
+            mapping
+                .candidates
+                .iter()
+                .filter_map(|c| headers.iter().position(|h| h == c.display_name())),
+        )
+        .collect();
+    mapping.format.thousands_separator =
+        thousands_needed(sample, &count_cols).map(|(sep, _)| sep.to_string());
     let columns: Vec<String> = headers.iter().map(|h| format!("{h:?}")).collect();
     // A comment line ends at a line break: names with one must not add TOML lines.
     let flat = |s: &str| s.replace(char::is_control, " ");
@@ -420,6 +468,17 @@ pub fn infer(
             .map(|&i| CandidateColumn::one(&headers[i]))
             .collect();
     }
+    let count_cols: Vec<usize> = [registered, ballots, valid, null, blank]
+        .into_iter()
+        .flatten()
+        .chain(candidates.iter().copied())
+        .collect();
+    if let Some((sep, example)) = thousands_needed(sample, &count_cols) {
+        bail!(
+            "count cells such as {example:?} are whole numbers only with {sep:?} as thousands separator; the tool never guesses a number format: {hint} with [format] thousands_separator = {:?} (the draft mapping has it)",
+            sep.to_string()
+        );
+    }
     let placed = plausibility::Placed {
         headers,
         key: &key_cols,
@@ -430,6 +489,7 @@ pub fn infer(
         null,
         blank,
         candidates: &candidates,
+        long: long_candidate.is_some(),
     };
     if let Err(problem) = plausibility::check(&placed, sample) {
         bail!("{problem}; the inferred mapping is doubtful and was not used: {hint}");
@@ -453,7 +513,10 @@ pub fn infer(
 pub fn summary(mapping: &Mapping, headers: &[String]) -> String {
     let used = mapping.used_columns();
     let count = |label: &str, c: &Option<ColumnSum>| {
-        c.as_ref().map(|c| format!("{label} {}", c.describe()))
+        c.as_ref().map(|c| {
+            let cols: Vec<String> = c.columns().iter().map(|c| format!("{c:?}")).collect();
+            format!("{label} = {}", cols.join(" + "))
+        })
     };
     let m = &mapping.counts;
     let counts: Vec<String> = [

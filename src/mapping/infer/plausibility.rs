@@ -41,7 +41,10 @@ pub struct Placed<'a> {
     pub valid: Option<usize>,
     pub null: Option<usize>,
     pub blank: Option<usize>,
+    /// Wide: one column per candidate (empty in long layout, where a station spans several
+    /// rows and only the order of the totals is checked, row by row).
     pub candidates: &'a [usize],
+    pub long: bool,
 }
 
 /// The cells of `col` parsed as counts (`None` where a cell is not a plain count).
@@ -68,7 +71,7 @@ pub fn check(placed: &Placed<'_>, sample: &[Vec<String>]) -> Result<(), String> 
     let cand_sum = |r: usize| -> Option<u64> { cand.iter().map(|c| c[r]).sum() };
 
     // 1. Candidates add up to valid.
-    if let Some(v) = placed.valid {
+    if let Some(v) = placed.valid.filter(|_| !placed.long) {
         let valid = counts(sample, v);
         let (mut compared, mut off) = (0, 0);
         for (r, vr) in valid.iter().enumerate() {
@@ -183,6 +186,7 @@ pub fn check(placed: &Placed<'_>, sample: &[Vec<String>]) -> Result<(), String> 
 
     // 5. Counts of a centre copied onto each of its tables.
     let group_cols: Vec<usize> = match placed.key {
+        _ if placed.long => vec![],
         [] | [_] => placed.deepest_region.into_iter().collect(),
         [rest @ .., _] => rest.to_vec(),
     };

@@ -414,3 +414,63 @@ fn a_draft_without_a_key_says_its_key_is_a_placeholder() {
     let text = draft("d", &headers, &sample, &problem);
     assert!(text.contains("no column is named like a station identifier; \"region\", the first column, is only a placeholder"), "{text}");
 }
+
+#[test]
+fn counts_with_a_thousands_separator_stop_inference_and_the_draft_declares_it() {
+    let headers = strings(&["station_id", "Ubicación Estado", "Electores", "A", "B"]);
+    let sample = rows(30, |i| {
+        let reg = if i % 2 == 0 {
+            "1.204".to_string()
+        } else {
+            (800 + i).to_string()
+        };
+        strings(&[
+            &i.to_string(),
+            "Norte",
+            &reg,
+            &(200 + (i * 37) % 150).to_string(),
+            &(150 + i).to_string(),
+        ])
+    });
+    let err = infer("d", &headers, &sample).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "count cells such as \"1.204\" are whole numbers only with '.' as thousands separator"
+        ),
+        "{err}"
+    );
+    let text = draft("d", &headers, &sample, &err);
+    let m: Mapping = toml::from_str(&text).unwrap();
+    assert_eq!(m.format.thousands_separator.as_deref(), Some("."));
+    assert_eq!(
+        m.regions[0].column, "Ubicación Estado",
+        "the last word names the level"
+    );
+}
+
+#[test]
+fn long_layout_passes_the_row_checks_it_can_take() {
+    let headers = strings(&[
+        "district",
+        "station_id",
+        "registered",
+        "ballots_cast",
+        "valid",
+        "candidate",
+        "votes",
+    ]);
+    let sample = rows(60, |i| {
+        let station = i / 3;
+        strings(&[
+            &format!("D{}", station % 4),
+            &format!("S{station:03}"),
+            "140",
+            "101",
+            "98",
+            ["Ana", "Bruno", "Carla"][i % 3],
+            &(10 + i % 30).to_string(),
+        ])
+    });
+    let (m, _) = infer("long", &headers, &sample).unwrap();
+    assert_eq!(m.dataset.layout, Layout::Long);
+}
