@@ -140,6 +140,37 @@ const ROLE_WORDS: [CountWord; 5] = [
     CountWord::Blank,
 ];
 
+/// The station key: a table number is often unique only within its centre or region, so the key
+/// is widened, deepest region level first, until the sample has no duplicates (in long layout, no
+/// duplicate (key, candidate)). Returns the key columns and whether they are unique.
+fn widen_key(
+    key: usize,
+    regions: &[usize],
+    sample: &[Vec<String>],
+    long_candidate: Option<usize>,
+) -> (Vec<usize>, bool) {
+    let unique = |cols: &[usize]| {
+        let cols: Vec<usize> = cols.iter().copied().chain(long_candidate).collect();
+        let mut seen = std::collections::HashSet::new();
+        sample.iter().all(|row| {
+            seen.insert(
+                cols.iter()
+                    .map(|&c| row.get(c).map(String::as_str).unwrap_or(""))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let mut cols = vec![key];
+    for &r in regions.iter().rev() {
+        if unique(&cols) {
+            break;
+        }
+        cols.insert(0, r);
+    }
+    let ok = unique(&cols);
+    (cols, ok)
+}
+
 /// A wide mapping with the placed key, regions and count roles (registered, ballots cast, valid,
 /// null, blank), for `infer` and `draft` to complete with candidates.
 fn skeleton(
@@ -214,7 +245,11 @@ pub fn draft(dataset: &str, headers: &[String], sample: &[Vec<String>], problem:
     }
     let key = first(KEY, &mut used);
     let roles: [Option<usize>; 5] = roles.try_into().unwrap_or_default();
-    let mut mapping = skeleton(dataset, headers, &[key.unwrap_or(0)], &regions, roles);
+    let key_cols = match key {
+        Some(k) => widen_key(k, &regions, sample, long_candidate).0,
+        None => vec![0],
+    };
+    let mut mapping = skeleton(dataset, headers, &key_cols, &regions, roles);
     let mut left_out = Vec::new();
     match (long_candidate, long_votes) {
         (Some(c), Some(v)) => {
@@ -364,28 +399,8 @@ pub fn infer(
             "no station identifier column found (looked for names like station_id, mesa, precinct, id); {hint} with [station] key = [\"<column>\"]"
         );
     };
-    // A table number is often unique only within its centre or region: widen the key, deepest
-    // region level first, until the sample has no duplicates.
-    let mut key_cols = vec![key];
-    // In long layout a station has one row per candidate: uniqueness is of (key, candidate).
-    let unique = |cols: &[usize]| {
-        let cols: Vec<usize> = cols.iter().copied().chain(long_candidate).collect();
-        let mut seen = std::collections::HashSet::new();
-        sample.iter().all(|row| {
-            seen.insert(
-                cols.iter()
-                    .map(|&c| row.get(c).map(String::as_str).unwrap_or(""))
-                    .collect::<Vec<_>>(),
-            )
-        })
-    };
-    for &r in regions.iter().rev() {
-        if unique(&key_cols) {
-            break;
-        }
-        key_cols.insert(0, r);
-    }
-    if !unique(&key_cols) && long_candidate.is_none() {
+    let (key_cols, unique) = widen_key(key, &regions, sample, long_candidate);
+    if !unique && long_candidate.is_none() {
         notes.push(format!(
             "the inferred station key ({}) repeats within the first {} rows; duplicates will be excluded and listed",
             key_cols.iter().map(|&c| headers[c].as_str()).collect::<Vec<_>>().join(", "),

@@ -159,6 +159,8 @@ pub const KEY: &[&str] = &[
     "уик",
     "reporting_unit",
     "ward_id",
+    "stembureau",
+    "bureau_nummer",
 ];
 /// Region columns by rank (0 = top). Columns of different ranks nest in rank order (País >
 /// Departamento > Provincia > Municipio > ... in Bolivia); columns of the same rank (e.g.
@@ -189,6 +191,7 @@ pub const REGION_LEVELS: &[&[&str]] = &[
         "mun",
         "kreis",
         "commune",
+        "gemeente",
         "тик",
     ],
     &["parish", "parroquia", "ward", "localidad", "comuna", "par"],
