@@ -448,7 +448,73 @@ fn infer_mapping(
             table.path.display()
         );
     }
-    Ok(infer::infer(name, &table.headers, &sample).map_err(|problem| (sample, problem)))
+    Ok(match infer::infer(name, &table.headers, &sample) {
+        Ok((mut mapping, mut notes)) => {
+            notes.extend(widen_key_over_file(&mut mapping, table)?);
+            Ok((mapping, notes))
+        }
+        Err(problem) => Err((sample, problem)),
+    })
+}
+
+/// Inference saw the first rows only: a key unique there may repeat further down (two
+/// territorial commissions named "1 Ардатовская" in two regions). Widen the inferred key with
+/// the next region level up until it is unique in the whole first file (wide layout).
+fn widen_key_over_file(mapping: &mut Mapping, table: &RawTable) -> anyhow::Result<Option<String>> {
+    if mapping.dataset.layout != crate::mapping::Layout::Wide {
+        return Ok(None);
+    }
+    let before = mapping.station.key.clone();
+    loop {
+        let cols: Vec<usize> = mapping
+            .station
+            .key
+            .iter()
+            .map(|k| table.column_index(k.column()))
+            .collect::<anyhow::Result<_>>()?;
+        let mut seen = std::collections::HashSet::new();
+        let mut repeated: Option<String> = None;
+        table.for_each_row(|_, cells| {
+            if repeated.is_none() && !cells.all_blank() {
+                let key: Vec<&str> = cols
+                    .iter()
+                    .map(|&c| cells.get(c).unwrap_or("").trim())
+                    .collect();
+                if !seen.insert(key.join(crate::mapping::KEY_JOIN)) {
+                    repeated = Some(key.join(crate::mapping::KEY_JOIN));
+                }
+            }
+            Ok(())
+        })?;
+        let Some(example) = repeated else { break };
+        let next = mapping
+            .regions
+            .iter()
+            .rev()
+            .find(|r| !mapping.station.key.iter().any(|k| k.column() == r.column));
+        match next {
+            Some(r) => mapping.station.key.insert(0, r.column.clone().into()),
+            None => {
+                return Ok(Some(format!(
+                    "the inferred station key ({}) repeats in the file (e.g. {example:?}) even with every region level; the repeated rows will be excluded and listed",
+                    mapping.station.key.iter().map(|k| k.describe()).collect::<Vec<_>>().join(" + ")
+                )))
+            }
+        }
+    }
+    let describe = |k: &[crate::mapping::KeyPart]| {
+        k.iter()
+            .map(|k| k.describe())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    Ok((mapping.station.key != before).then(|| {
+        format!(
+            "the station key was widened from {} to {}: the narrower key repeats further down the file than the rows inference looked at",
+            describe(&before),
+            describe(&mapping.station.key)
+        )
+    }))
 }
 
 /// The loading half of the pipeline on files held in memory (name, bytes as stored): read, map

@@ -7,7 +7,7 @@
 //! the Election Forensics Toolkit's R conversion of Klimek's `ElectionFritter`
 //! (`ComputeKlimekModel.R`, Mebane & Egami, in kkalininMI/EFToolkit); SQUAREM:
 //! Varadhan & Roland (2008), Scand. J. Statist. 35:335-353. See
-//! `docs/methods.md` section 5.1.
+//! `docs/methods.md#klimek_model`.
 //!
 //! # Model
 //!

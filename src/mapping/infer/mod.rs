@@ -31,15 +31,16 @@ use crate::input::number::parse_count;
 /// nested hierarchy such as País > Departamento > Provincia > Municipio > Distrito comes out in
 /// order. Ties keep the file's column order.
 fn order_regions(norm: &[String], used: &[bool], sample: &[Vec<String>]) -> Vec<usize> {
-    // The whole name, or the last word of a longer one (`Ubicación Estado` under a merged
-    // `Ubicación`), names the level; a count or code word elsewhere in it (`cod_estado`) does not.
+    // The whole name, or the last word of a name of two or three words (`Ubicación Estado` under a
+    // merged `Ubicación`), names the level; not when a count or code word is in it (`cod_estado`),
+    // nor at the end of a sentence-long protocol line ("... выданных избирателям ТИК").
     let rank = |i: usize| {
         let last = norm[i].rsplit('_').next().unwrap_or("");
         REGION_LEVELS
             .iter()
             .position(|names| names.contains(&norm[i].as_str()))
             .or_else(|| {
-                (count_word(&norm[i]).is_none())
+                (count_word(&norm[i]).is_none() && norm[i].split('_').count() <= 3)
                     .then(|| REGION_LEVELS.iter().position(|names| names.contains(&last)))
                     .flatten()
             })

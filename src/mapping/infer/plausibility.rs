@@ -7,7 +7,7 @@
 //! - the candidates add up to the valid votes in most rows (a count taken as a candidate breaks it);
 //! - ballots cast, and valid votes, are not above registered voters in most rows, and valid votes
 //!   not above ballots cast (a centre-level `votantes` read as a table's ballots was twice the roll);
-//! - no "candidate" is at least as large as all the others together in 99 % of the rows (registered
+//! - no "candidate" is at least as large as all the others together in 99.9 % of the rows (registered
 //!   voters, ballots or a total taken as a candidate is, in every row; a real candidate with a
 //!   majority in every single station is refused too, and then needs a mapping file);
 //! - no "candidate" equals the sum of two or more other candidate columns in 90 % of the rows
@@ -21,7 +21,7 @@ use crate::input::number::parse_count;
 /// Share of rows above which a "most rows" check fails.
 const MOST: f64 = 0.5;
 /// A candidate at least as large as all others together in this share of rows is a count.
-const DOMINANT: f64 = 0.99;
+const DOMINANT: f64 = 0.999;
 /// A candidate equal to the sum of others in this share of its non-zero rows is a subtotal.
 const SUBTOTAL: f64 = 0.9;
 /// A count identical across the tables of a centre in this share of centres is a centre's count.

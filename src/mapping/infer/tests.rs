@@ -474,3 +474,59 @@ fn long_layout_passes_the_row_checks_it_can_take() {
     let (m, _) = infer("long", &headers, &sample).unwrap();
     assert_eq!(m.dataset.layout, Layout::Long);
 }
+
+#[test]
+fn a_russian_protocol_header_keeps_its_paperwork_out_of_the_candidates() {
+    let headers = strings(&[
+        "region",
+        "tik",
+        "uik",
+        "Число избирателей, включенных в список избирателей",
+        "Число избирательных бюллетеней, полученных участковой избирательной комиссией",
+        "Число погашенных избирательных бюллетеней",
+        "Число недействительных избирательных бюллетеней",
+        "Число действительных избирательных бюллетеней",
+        "Число открепительных удостоверений, выданных избирателям ТИК",
+        "Жириновский Владимир Вольфович",
+        "Зюганов Геннадий Андреевич",
+        "Путин Владимир Владимирович",
+        "url",
+    ]);
+    let sample = rows(60, |i| {
+        let (a, b, c) = (50 + i % 40, 80 + (i * 37) % 200, 150 + (i * 13) % 120);
+        strings(&[
+            "Москва",
+            &format!("ТИК {}", i / 20),
+            &(i % 20 + 1).to_string(),
+            "2400",
+            "2000",
+            "700",
+            "20",
+            &(a + b + c).to_string(),
+            "3",
+            &a.to_string(),
+            &b.to_string(),
+            &c.to_string(),
+            "http://x",
+        ])
+    });
+    let (m, _) = infer("ru", &headers, &sample).unwrap();
+    assert_eq!(m.station.key, vec!["tik", "uik"]);
+    assert_eq!(
+        m.counts.registered,
+        Some(ColumnSum::One(
+            "Число избирателей, включенных в список избирателей".into()
+        ))
+    );
+    let candidates: Vec<&str> = m.candidates.iter().map(|c| c.display_name()).collect();
+    assert_eq!(
+        candidates,
+        [
+            "Жириновский Владимир Вольфович",
+            "Зюганов Геннадий Андреевич",
+            "Путин Владимир Владимирович"
+        ]
+    );
+    let regions: Vec<&str> = m.regions.iter().map(|r| r.column.as_str()).collect();
+    assert_eq!(regions, ["region", "tik"]);
+}

@@ -161,6 +161,7 @@ pub const KEY: &[&str] = &[
     "ward_id",
     "stembureau",
     "bureau_nummer",
+    "uik",
 ];
 /// Region columns by rank (0 = top). Columns of different ranks nest in rank order (País >
 /// Departamento > Provincia > Municipio > ... in Bolivia); columns of the same rank (e.g.
@@ -193,6 +194,7 @@ pub const REGION_LEVELS: &[&[&str]] = &[
         "commune",
         "gemeente",
         "тик",
+        "tik",
     ],
     &["parish", "parroquia", "ward", "localidad", "comuna", "par"],
     &["centre", "center", "centro", "recinto", "polling_place"],
@@ -225,6 +227,9 @@ pub enum CountWord {
     Flag,
     /// Percentages and rates.
     Share,
+    /// Ballots received, cancelled, lost or unused, absentee certificates: the paperwork of a
+    /// station, not votes (Russian protocols, Latin American actas).
+    Administrative,
 }
 
 impl CountWord {
@@ -240,6 +245,9 @@ impl CountWord {
             CountWord::Code => "a code or identifier",
             CountWord::Flag => "a flag or status",
             CountWord::Share => "a percentage",
+            CountWord::Administrative => {
+                "an administrative count (ballots received, cancelled or unused; certificates)"
+            }
         }
     }
 }
@@ -247,6 +255,31 @@ impl CountWord {
 /// Checked in this order, most specific first: `porcentaje_votos_validos` is a share, not valid
 /// votes; `votos_nulos_totales` is invalid votes, not a total.
 const WORDS: &[(CountWord, &[&str])] = &[
+    (
+        CountWord::Administrative,
+        &[
+            "удостоверений",
+            "удостоверения",
+            "удостоверениям",
+            "погашенных",
+            "полученных",
+            "получении",
+            "утраченных",
+            "неиспользованных",
+            "учтенных",
+            "received",
+            "cancelled",
+            "canceled",
+            "unused",
+            "lost",
+            "certificates",
+            "sobrantes",
+            "inutilizadas",
+            "inutilizados",
+            "recibidas",
+            "recibidos",
+        ],
+    ),
     (
         CountWord::Share,
         &[
