@@ -12,7 +12,8 @@ use crate::forensics::Params;
     name = "analyze",
     version,
     about = "Statistical forensics for polling-station election results",
-    long_about = "Reads tally files (CSV, TSV, gzip, Parquet) with a mapping per dataset, validates every row, runs the forensic test battery and writes results.json, report.md, report.html, charts and the normalised station table under --output.",
+    long_about = "Reads tally files (CSV, TSV, gzip, Parquet, spreadsheets) with a mapping per dataset (or an inferred one), validates every row, runs the forensic test battery and writes results.json, findings.csv, report.md, report.html, charts and the normalised station table under --output.",
+    after_help = "Examples:\n  analyze --input data/                          every dataset of a folder, outputs in output/\n  analyze --input actas.xlsx --mapping ve.toml   one file with its mapping\n  analyze --input data/ --calibrate              with power by fraud injection\n  analyze --input data/ --json > run.json        the run summary as JSON on stdout\n  analyze simulate --output clean.csv            a synthetic clean election\n  analyze completions bash > ~/.local/share/bash-completion/completions/analyze\n\nExit codes:\n  0  every dataset analysed\n  2  an error: bad input, mapping or options (one `error:` line saying what to fix), or no dataset analysed\n  3  a folder run where some datasets were analysed and others failed (each failure listed in index.md / index.json)",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -30,6 +31,11 @@ pub enum Command {
     ListTests,
     /// Write a case-study document (Markdown + its charts) from one dataset's run folder.
     CaseStudy(CaseStudyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -95,7 +101,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = crate::power::CalibrationSpec::default().replicates)]
     pub calibration_replicates: u32,
     /// Shares of stations manipulated with --calibrate, comma-separated, each in (0, 1].
-    #[arg(long, value_delimiter = ',', default_values_t = crate::power::CalibrationSpec::default().strengths)]
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.05,0.2")]
     pub calibration_strengths: Vec<f64>,
     /// Monte Carlo replicates of each test's null inside a calibration copy.
     #[arg(long, default_value_t = crate::power::CalibrationSpec::default().inner_replicates)]
@@ -121,18 +127,39 @@ pub struct AnalyzeArgs {
     /// "tab", "|"); detected when absent.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+    /// Make every data-loss warning an error (exit 2): an exclusion reason removing more than 1 %
+    /// of the rows, or rows that differ systematically from the kept ones (README, "Every row
+    /// accounted for").
+    #[arg(long)]
+    pub strict: bool,
     /// Print load/test/write timings to stderr.
     #[arg(long)]
     pub timings: bool,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the run summary (the content of output/index.json) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Dispatch a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+use crate::text::count;
+
+/// Dispatch a parsed command line. Returns the exit code of a run that finished (0, or 3 when
+/// some datasets of a folder failed); errors exit 2 in `main`.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Some(Command::Simulate(args)) => crate::simulate::run(&args),
+        Some(Command::Simulate(args)) => crate::simulate::run(&args).map(|()| 0),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "analyze",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
         Some(Command::CaseStudy(a)) => {
             let path = crate::report::case_study::run(
                 &a.run,
@@ -141,33 +168,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 a.intro.as_deref(),
             )?;
             eprintln!("case study: {}", path.display());
-            Ok(())
+            Ok(0)
         }
         Some(Command::ListTests) => {
             for t in crate::forensics::ALL {
                 println!("{:<24} {}", t.id, t.title);
             }
-            Ok(())
+            Ok(0)
         }
         None => {
             let config = crate::config::Config::from_args(&cli.analyze)?;
             let summary = crate::pipeline::run(&config)?;
+            if cli.analyze.json {
+                println!(
+                    "{}",
+                    crate::report::index::json(&summary.entries, &summary.failed)?
+                );
+            }
             if !config.quiet {
                 for e in &summary.entries {
                     eprintln!(
-                        "{}: {} stations analysed, {} rows excluded, {} flagged; {} of {} findings deviate; report {}",
+                        "{}: {} analysed, {} excluded; {} flagged by tests, {} by consistency checks; {} of {} tested findings deviate; report {}",
                         crate::text::one_line(&e.dataset),
-                        e.stations,
-                        e.rows_excluded,
-                        e.flagged,
-                        e.deviating,
-                        e.tested,
+                        count(e.stations, "station", "stations"),
+                        count(e.rows_excluded, "row", "rows"),
+                        count(e.flagged_by_tests, "station", "stations"),
+                        crate::text::fmt_int(e.flagged),
+                        crate::text::fmt_int(e.deviating as u64),
+                        crate::text::fmt_int(e.tested as u64),
                         summary.output.join(&e.folder).join("report.md").display()
+                    );
+                }
+                for (name, _) in &summary.failed {
+                    eprintln!(
+                        "{}: failed (the error above; listed in the index)",
+                        crate::text::one_line(name)
                     );
                 }
                 eprintln!("index: {}", summary.output.join("index.md").display());
             }
-            Ok(())
+            Ok(if summary.failed.is_empty() { 0 } else { 3 })
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Config {
     pub quiet: bool,
     /// Bounds on each input file (`--max-input-bytes`, `--max-rows`).
     pub limits: crate::input::Limits,
+    /// `--strict`: data-loss warnings are errors.
+    pub strict: bool,
     /// `--encoding` and `--delimiter`: used where a mapping does not declare them.
     pub format: crate::mapping::FormatSection,
 }
@@ -98,6 +100,7 @@ impl Config {
                 max_input_bytes: a.max_input_bytes,
                 max_rows: a.max_rows,
             },
+            strict: a.strict,
             format: crate::mapping::FormatSection {
                 encoding: a.encoding.clone(),
                 delimiter: a.delimiter.clone(),

@@ -26,6 +26,8 @@ use crate::tally::Tally;
 /// What the run did, for the closing summary on stderr.
 pub struct RunSummary {
     pub entries: Vec<IndexEntry>,
+    /// Datasets that could not be analysed: (name, the one-line error).
+    pub failed: Vec<(String, String)>,
     pub output: PathBuf,
 }
 
@@ -64,13 +66,28 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
     // Tallies (and input file names) of datasets another dataset still has to reconcile with.
     let mut kept: BTreeMap<String, (Tally, Vec<String>)> = BTreeMap::new();
     let mut entries = Vec::new();
+    // A dataset that cannot be analysed does not stop the others: it is listed with its error.
+    let mut failed: Vec<(usize, String, String)> = Vec::new();
     for (position, &index) in order.iter().enumerate() {
         let source = &found.datasets[index];
-        let partner = reconcile_with(source).map(|with| {
-            let (tally, files) = &kept[with];
-            (with, tally, files.as_slice())
-        });
-        let (entry, tally, files) = analyse_dataset(
+        let partner = match reconcile_with(source) {
+            Some(with) => match kept.get(with) {
+                Some((tally, files)) => Some((with, tally, files.as_slice())),
+                None => {
+                    failed.push((
+                        index,
+                        source.name.clone(),
+                        format!(
+                            "dataset {}: its [reconcile] partner {with} could not be analysed",
+                            source.name
+                        ),
+                    ));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let analysed = analyse_dataset(
             source,
             &folders[index],
             partner,
@@ -79,7 +96,18 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
             config,
             &progress,
         )
-        .with_context(|| format!("dataset {}", source.name))?;
+        .with_context(|| format!("dataset {}", source.name));
+        let (entry, tally, files) = match analysed {
+            Ok(done) => done,
+            Err(e) => {
+                let line = crate::text::one_line(&format!("{e:#}"));
+                if found.datasets.len() > 1 {
+                    progress.suspend(|| eprintln!("error: {line}"));
+                }
+                failed.push((index, source.name.clone(), line));
+                continue;
+            }
+        };
         let needed_later = order[position + 1..]
             .iter()
             .any(|&j| reconcile_with(&found.datasets[j]) == Some(source.name.as_str()));
@@ -97,9 +125,25 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    report::index::write(&config.output, &entries, &ignored)?;
+    failed.sort_by_key(|(index, _, _)| *index);
+    let failed: Vec<(String, String)> = failed.into_iter().map(|(_, n, e)| (n, e)).collect();
+    // One dataset and it failed: its error is the run's one error line.
+    if entries.is_empty() && found.datasets.len() == 1 {
+        if let Some((_, e)) = failed.first() {
+            anyhow::bail!("{e}");
+        }
+    }
+    report::index::write(&config.output, &entries, &failed, &ignored)?;
+    if entries.is_empty() {
+        anyhow::bail!(
+            "no dataset could be analysed: all {} failed (each error above; listed in {})",
+            failed.len(),
+            config.output.join("index.md").display()
+        );
+    }
     Ok(RunSummary {
         entries,
+        failed,
         output: config.output.clone(),
     })
 }
@@ -267,6 +311,24 @@ fn analyse_dataset(
             }
         }
     }
+    let warnings = crate::tally::loss::warnings(&built.ledger);
+    for w in &warnings {
+        if config.strict {
+            anyhow::bail!(
+                "{}; fix: {} (--strict makes this warning an error)",
+                w.message,
+                w.fix
+            );
+        }
+        progress.suspend(|| {
+            eprintln!(
+                "warning: {}: {}; fix: {}",
+                crate::text::one_line(&source.name),
+                w.message,
+                w.fix
+            )
+        });
+    }
     let loaded = timer.elapsed();
     progress.inc(1);
     progress.set_message(format!("{}: testing", crate::text::one_line(&source.name)));
@@ -363,6 +425,7 @@ fn analyse_dataset(
         tables: output.tables,
         tally: built.tally,
         calibration,
+        warnings,
     };
     let folder = report::write_dataset(&report, &config.output, folder)?;
     progress.inc(1);
@@ -387,6 +450,12 @@ fn analyse_dataset(
         rows_read: report.ledger.rows_read,
         rows_excluded: report.ledger.rows_excluded(),
         flagged: report.ledger.flagged_stations(),
+        flagged_by_tests: report
+            .station_flags
+            .iter()
+            .map(|f| f.station)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64,
         deviating: report
             .findings
             .iter()

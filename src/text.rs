@@ -54,6 +54,11 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// `1 station`, `2,400 stations`: a count for people, with the noun in the right number.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", fmt_int(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,6 +184,22 @@ pub fn run_battery(
         out.tables.extend(o.tables);
     }
     apply_correction(&mut out.findings, params.alpha, params.correction);
+    // A station a test singles out (`flagged_stations.csv`) is listed only where a finding of
+    // that test on that subject deviates after the adjustment: on a clean election nothing is
+    // listed, so the list never reads as an accusation the verdicts do not make.
+    let deviating: std::collections::HashSet<(&str, &str)> = out
+        .findings
+        .iter()
+        .filter(|f| f.verdict == crate::finding::Verdict::Deviates)
+        .map(|f| (f.test_id, f.subject.as_str()))
+        .collect();
+    let keep: Vec<bool> = out
+        .station_flags
+        .iter()
+        .map(|s| deviating.contains(&(s.test_id, s.check.as_str())))
+        .collect();
+    let mut keep = keep.into_iter();
+    out.station_flags.retain(|_| keep.next().unwrap_or(false));
     Ok(out)
 }
 

@@ -119,6 +119,119 @@ pub fn data_table(t: &crate::finding::DataTable) -> anyhow::Result<Vec<u8>> {
     Ok(w.into_inner()?)
 }
 
+/// A number for a CSV cell: shortest round-trip decimal, empty when missing or not finite.
+fn num(v: Option<f64>) -> String {
+    v.filter(|x| x.is_finite())
+        .map(|x| format!("{x}"))
+        .unwrap_or_default()
+}
+
+fn verdict(v: crate::finding::Verdict) -> &'static str {
+    use crate::finding::Verdict::*;
+    match v {
+        Consistent => "consistent",
+        Deviates => "deviates",
+        NotApplicable => "not_applicable",
+        Descriptive => "descriptive",
+    }
+}
+
+/// `findings.csv`: one row per finding, in results.json order (the spreadsheet view of it).
+pub fn findings(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "test",
+        "subject",
+        "region",
+        "n",
+        "statistic",
+        "value",
+        "effect",
+        "effect_value",
+        "p",
+        "q",
+        "verdict",
+        "reason",
+        "headline",
+        "figure",
+    ])?;
+    for f in &report.findings {
+        w.write_record([
+            f.test_id.to_string(),
+            safe_cell(&f.subject),
+            safe_cell(&f.region.as_ref().map(|r| r.join(" > ")).unwrap_or_default()),
+            f.n.to_string(),
+            safe_cell(f.statistic.as_ref().map(|s| s.name.as_str()).unwrap_or("")),
+            num(f.statistic.as_ref().map(|s| s.value)),
+            safe_cell(
+                f.effect_size
+                    .as_ref()
+                    .map(|s| s.name.as_str())
+                    .unwrap_or(""),
+            ),
+            num(f.effect_size.as_ref().map(|s| s.value)),
+            num(f.p_value),
+            num(f.q_value),
+            verdict(f.verdict).to_string(),
+            safe_cell(f.reason.as_deref().unwrap_or("")),
+            safe_cell(&f.headline),
+            f.figure
+                .as_deref()
+                .map(|p| format!("figures/{p}.png"))
+                .unwrap_or_default(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// `regions.csv`, the wide per-region table (EFToolkit's habit): one row per region, and for each
+/// test × subject with regional findings its main statistic and its verdict.
+pub fn regions(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
+    let regional: Vec<&crate::finding::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.region.is_some())
+        .collect();
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    let mut rows: Vec<String> = Vec::new();
+    for f in &regional {
+        if !columns.contains(&(f.test_id, f.subject.as_str())) {
+            columns.push((f.test_id, f.subject.as_str()));
+        }
+        let r = f.region.as_ref().map(|r| r.join(" > ")).unwrap_or_default();
+        if !rows.contains(&r) {
+            rows.push(r);
+        }
+    }
+    let mut cell: std::collections::HashMap<(&str, &str, String), &crate::finding::Finding> =
+        std::collections::HashMap::new();
+    for f in &regional {
+        let r = f.region.as_ref().map(|r| r.join(" > ")).unwrap_or_default();
+        cell.entry((f.test_id, f.subject.as_str(), r)).or_insert(f);
+    }
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["region".to_string()];
+    for (test, subject) in &columns {
+        header.push(safe_cell(&format!("{test} {subject}")));
+        header.push(safe_cell(&format!("{test} {subject} verdict")));
+    }
+    w.write_record(&header)?;
+    for r in &rows {
+        let mut record = vec![safe_cell(r)];
+        for (test, subject) in &columns {
+            match cell.get(&(*test, *subject, r.clone())) {
+                Some(f) => {
+                    record.push(num(f.statistic.as_ref().map(|s| s.value)));
+                    record.push(verdict(f.verdict).to_string());
+                }
+                None => record.extend([String::new(), String::new()]),
+            }
+        }
+        w.write_record(&record)?;
+    }
+    Ok(w.into_inner()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_cell;

@@ -58,14 +58,52 @@ pub fn build(r: &Report<'_>) -> Document {
         r.options.params.correction.controls(),
         r.options.params.alpha
     )));
+    if !r.warnings.is_empty() {
+        b.push(Block::Heading(2, "Warning: rows lost".into()));
+        b.push(Block::List(
+            r.warnings
+                .iter()
+                .map(|w| format!("{}. Fix: {}.", w.message, w.fix))
+                .collect(),
+        ));
+    }
+
+    let story = super::synthesis::build(r);
+    b.push(Block::Heading(2, "What the data show".into()));
+    if story.signals.is_empty() {
+        b.push(Block::Paragraph(format!(
+            "No pattern deviates beyond what chance gives after the multiple-testing adjustment ({} findings tested). That is not proof of a clean count: read below what could not be tested{}.",
+            mt.findings_tested,
+            if r.calibration.is_some() { " and, in \"Power on these data\", how large a manipulation these data could hide" } else { ", and run with --calibrate to learn how large a manipulation these data could hide" }
+        )));
+    } else {
+        b.push(Block::Paragraph("The signals, strongest first (by the adjusted p-value q of their strongest finding). A signal is a pattern chance alone rarely gives, not proof of fraud; each names honest causes that also produce it.".into()));
+        b.push(Block::List(story.signals));
+    }
+    if !story.not_seen.is_empty() {
+        b.push(Block::Paragraph("Tested and not seen:".into()));
+        b.push(Block::List(story.not_seen));
+    }
+    if !story.untestable.is_empty() {
+        b.push(Block::Paragraph(
+            "Could not be tested on these data, in part or at all:".into(),
+        ));
+        b.push(Block::List(story.untestable));
+    }
+    if r.calibration.is_some() {
+        b.push(Block::Paragraph("Power: the section \"Power on these data\" below gives, for each manipulation injected into copies of these data, the share of copies each test detects.".into()));
+    }
+    b.push(Block::Paragraph(
+        "The method of every test: docs/methods.md in the tool's repository.".into(),
+    ));
 
     b.push(Block::Heading(2, "Summary".into()));
     let mut summary = vec![format!(
-        "{} stations analysed from {} rows read; {} rows excluded, {} stations kept but flagged for inconsistencies (see Data).",
-        fmt_int(l.rows_analysed.min(r.totals.stations)),
-        fmt_int(l.rows_read),
-        fmt_int(l.rows_excluded()),
-        fmt_int(l.flagged_stations())
+        "{} analysed from {} read; {} excluded, {} kept but flagged for inconsistencies (see Data).",
+        crate::text::count(l.rows_analysed.min(r.totals.stations), "station", "stations"),
+        crate::text::count(l.rows_read, "row", "rows"),
+        crate::text::count(l.rows_excluded(), "row", "rows"),
+        crate::text::count(l.flagged_stations(), "station", "stations")
     )];
     if let Some(t) = r.totals.turnout {
         summary.push(format!(
@@ -113,7 +151,10 @@ pub fn build(r: &Report<'_>) -> Document {
         let mine: Vec<&Finding> = r.findings.iter().filter(|f| f.test_id == test.id).collect();
         b.push(Block::Heading(3, format!("{} ({})", test.title, test.id)));
         b.push(Block::Paragraph(test.method.into()));
-        b.push(Block::Paragraph(format!("References: {}", test.references)));
+        b.push(Block::Paragraph(format!(
+            "References: {} The method in full (statistic, null, when not applicable, honest causes): docs/methods.md#{} in the tool's repository.",
+            test.references, test.id
+        )));
         test_section(r, &mine, &mut b);
     }
 
@@ -270,16 +311,39 @@ fn figure_caption(spec: &crate::figure::FigureSpec) -> String {
 }
 
 /// A statistic for people: 2 decimals from 10 up, 4 significant digits below.
+/// A statistic or effect for readers in any locale: whole numbers without decimals (`5`, never
+/// `5.000`, which reads as five thousand in Spanish or German), large values in powers of ten
+/// (`1.87 × 10⁶`), others with four significant digits and no trailing zeros.
 fn fmt_stat(v: f64) -> String {
     if !v.is_finite() {
-        "n/a".into()
-    } else if v.abs() >= 10.0 {
-        format!("{v:.2}")
-    } else if v == 0.0 {
-        "0".into()
+        return "n/a".into();
+    }
+    if v.abs() >= 1e4 {
+        let exp = v.abs().log10().floor() as i32;
+        let mantissa = v / 10f64.powi(exp);
+        let sup: String = exp
+            .to_string()
+            .chars()
+            .map(|c| match c {
+                '-' => '⁻',
+                d => ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹']
+                    [d.to_digit(10).unwrap_or(0) as usize],
+            })
+            .collect();
+        return format!("{} × 10{sup}", trim_zeros(&format!("{mantissa:.2}")));
+    }
+    if (v - v.round()).abs() < 1e-9 {
+        return format!("{}", v.round() as i64);
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    trim_zeros(&format!("{v:.decimals$}"))
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-        format!("{v:.decimals$}")
+        s.to_string()
     }
 }
 
@@ -583,6 +647,18 @@ fn data_section(r: &Report<'_>, b: &mut Vec<Block>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_cannot_be_misread_in_any_locale() {
+        assert_eq!(fmt_stat(5.0), "5");
+        assert_eq!(fmt_stat(25.0), "25");
+        assert_eq!(fmt_stat(1_868_015.87), "1.87 × 10⁶");
+        assert_eq!(fmt_stat(35.5), "35.5");
+        assert_eq!(fmt_stat(4.384), "4.384");
+        assert_eq!(fmt_stat(0.0147), "0.0147");
+        assert_eq!(fmt_stat(-2.3), "-2.3");
+        assert_eq!(fmt_stat(f64::NAN), "n/a");
+    }
 
     #[test]
     fn regional_not_applicable_reasons_are_grouped_by_kind() {

@@ -24,6 +24,8 @@ struct Results<'a> {
     mapping: &'a MappingInfo,
     derivations: &'a [Derivation],
     ledger: LedgerJson,
+    /// Exclusions large or systematic enough to bias the analysis (`tally::loss`).
+    warnings: &'a [crate::tally::loss::LossWarning],
     totals: &'a Totals,
     multiple_testing: MultipleTesting,
     run_record: super::run_record::RunRecord,
@@ -68,6 +70,7 @@ pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
             exclusions: report.ledger.exclusion_counts(),
             flags: report.ledger.flag_counts(),
         },
+        warnings: &report.warnings,
         totals: &report.totals,
         multiple_testing: multiple_testing(report),
         run_record: super::run_record::build(report)?,

@@ -2,8 +2,9 @@
 //!
 //! `Report` is the provenance-carrying bundle (run info, ledger, totals, findings, figures).
 //! `write_dataset` renders it into a temporary folder beside the final one (results.json,
-//! report.md, report.html, figures/*.png, stations.parquet, mapping.toml, excluded_rows.csv,
-//! flagged_stations.csv, and the tables tests list in full, e.g. reconciliation_differences.csv) and renames it into place, so a crash or Ctrl-C never leaves a
+//! report.md, report.html, figures/*.png, stations.parquet, mapping.toml, findings.csv (one row per
+//! finding), regions.csv (the wide per-region table), excluded_rows.csv, flagged_stations.csv, and
+//! the tables tests list in full, e.g. reconciliation_differences.csv) and renames it into place, so a crash or Ctrl-C never leaves a
 //! half-written dataset folder. Only this module and `plot/` write files.
 
 pub mod calibration;
@@ -17,6 +18,7 @@ pub mod markdown;
 pub mod paths;
 pub mod run_record;
 pub mod summary;
+pub mod synthesis;
 
 pub use paths::safe_name;
 
@@ -89,6 +91,8 @@ pub struct Report<'a> {
     pub tally: Tally,
     /// Power by fraud injection (`--calibrate`), with its figure's file stem.
     pub calibration: Option<(crate::power::Calibration, String)>,
+    /// Exclusions large or systematic enough to bias the analysis (`tally::loss`).
+    pub warnings: Vec<crate::tally::loss::LossWarning>,
 }
 
 /// Write one dataset's outputs under `output/<folder>` atomically (`folder` from
@@ -157,6 +161,8 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
     std::fs::write(dir.join("mapping.toml"), mapping_text(report)?)?;
     std::fs::write(dir.join("excluded_rows.csv"), csv::excluded_rows(report)?)?;
+    std::fs::write(dir.join("findings.csv"), csv::findings(report)?)?;
+    std::fs::write(dir.join("regions.csv"), csv::regions(report)?)?;
     std::fs::write(
         dir.join("flagged_stations.csv"),
         csv::flagged_stations(report)?,

@@ -12,6 +12,7 @@ mod checks;
 pub mod code_lists;
 pub mod ledger;
 mod long;
+pub mod loss;
 
 use std::collections::BTreeMap;
 
