@@ -64,6 +64,14 @@ impl FigureSpec {
     }
 }
 
+/// Which finding a panel shows: its test, subject and region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRef {
+    pub test_id: &'static str,
+    pub subject: String,
+    pub region: Option<Vec<String>>,
+}
+
 /// One panel of a `Grid`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -168,6 +176,10 @@ pub struct BarPanel {
     pub band_high: Vec<f64>,
     /// When true the observed bar is drawn in the highlight colour (e.g. the panel deviates).
     pub highlight: bool,
+    /// The finding the panel shows: after the multiple-testing adjustment the battery highlights
+    /// exactly the panels whose finding deviates and puts p, q and the verdict in their titles.
+    #[serde(skip)]
+    pub finding: Option<FindingRef>,
     /// Legend text of the dots (what the expectation is, e.g. "Benford's law").
     pub expected_label: String,
     /// Legend text of the grey band.

@@ -184,6 +184,7 @@ pub fn run_battery(
         out.tables.extend(o.tables);
     }
     apply_correction(&mut out.findings, params.alpha, params.correction);
+    mark_panels(&mut out.figures, &out.findings);
     // A station a test singles out (`flagged_stations.csv`) is listed only where a finding of
     // that test on that subject deviates after the adjustment: on a clean election nothing is
     // listed, so the list never reads as an accusation the verdicts do not make.
@@ -201,6 +202,45 @@ pub fn run_battery(
     let mut keep = keep.into_iter();
     out.station_flags.retain(|_| keep.next().unwrap_or(false));
     Ok(out)
+}
+
+/// Charts agree with the verdicts: a bar panel that shows a finding is highlighted exactly when
+/// that finding deviates after the adjustment, and its title gets the finding's p, q and verdict.
+fn mark_panels(figures: &mut [crate::figure::Figure], findings: &[Finding]) {
+    use crate::figure::{BarPanel, FigureSpec};
+    let verdict = |v: crate::finding::Verdict| match v {
+        crate::finding::Verdict::Deviates => "deviates",
+        crate::finding::Verdict::Consistent => "consistent",
+        crate::finding::Verdict::NotApplicable => "not applicable",
+        crate::finding::Verdict::Descriptive => "descriptive",
+    };
+    let mark = |p: &mut BarPanel| {
+        let Some(r) = &p.finding else { return };
+        let Some(f) = findings
+            .iter()
+            .find(|f| f.test_id == r.test_id && f.subject == r.subject && f.region == r.region)
+        else {
+            return;
+        };
+        p.highlight = f.verdict == crate::finding::Verdict::Deviates;
+        if let (Some(pv), Some(q)) = (f.p_value, f.q_value) {
+            // No-break spaces keep "p 0.384" together when a long title wraps.
+            p.title = format!(
+                "{} · p\u{a0}{}, q\u{a0}{}, {}",
+                p.title,
+                crate::text::fmt_p(pv),
+                crate::text::fmt_p(q),
+                verdict(f.verdict)
+            );
+        }
+    };
+    for fig in figures {
+        match &mut fig.spec {
+            FigureSpec::Bars(p) => mark(p),
+            FigureSpec::SmallMultiples { panels, .. } => panels.iter_mut().for_each(mark),
+            _ => {}
+        }
+    }
 }
 
 /// Benjamini–Hochberg verdicts (`apply_correction` with the default method).

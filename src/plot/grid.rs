@@ -116,7 +116,7 @@ pub(super) fn draw(root: &Area, layout: &Layout, panels: &[BarPanel]) -> anyhow:
     let items = legend::items(
         any_plain,
         any_hi,
-        "p < 0.001 (uncorrected)",
+        "deviates (after the multiple-testing adjustment)",
         expected_text,
         band_text,
     );
@@ -205,11 +205,27 @@ fn draw_cell(
         TEXT
     };
     let title_px = layout.font_px().0;
-    let title = truncate_to_width(&panel.title, title_px, (w - 16) as u32);
+    // "Costa Norte (n = 765) · p 3.6e-7, q 9.0e-6, deviates": the finding's numbers go on a
+    // second, smaller line so that neither is cut.
+    let (main, numbers) = match panel.title.split_once(" · ") {
+        Some((a, b)) => (a, Some(b)),
+        None => (panel.title.as_str(), None),
+    };
+    let title = truncate_to_width(main, title_px, (w - 16) as u32);
     let txt = Txt::new(title_px, color, HPos::Center);
     draw_line(root, &title, (x0 + w / 2, y0 + 6), txt)?;
-
-    let top = 12 + title_px.round() as i32;
+    let mut top = 12 + title_px.round() as i32;
+    if let Some(numbers) = numbers {
+        let small = (title_px * 0.85).round();
+        let line = truncate_to_width(numbers, small, (w - 16) as u32);
+        draw_line(
+            root,
+            &line,
+            (x0 + w / 2, y0 + top - 4),
+            Txt::new(small, color, HPos::Center),
+        )?;
+        top += small as i32 + 2;
+    }
     let area = root
         .clone()
         .shrink((x0 + 4, y0 + top), ((w - 8) as u32, (h - top - 6) as u32));

@@ -244,6 +244,7 @@ pub(crate) mod tests {
             band_low: vec![0.094; 10],
             band_high: vec![0.106; 10],
             highlight,
+            finding: None,
             expected_label: "expected under null".into(),
             band_label: "95% band under null".into(),
         }

@@ -66,7 +66,7 @@ pub(super) fn draw(root: &Area, layout: &Layout, panel: &BarPanel) -> anyhow::Re
     let items = legend::items(
         !panel.highlight,
         panel.highlight,
-        "p < 0.001 (uncorrected)",
+        "deviates (after the multiple-testing adjustment)",
         &panel.expected_label,
         &panel.band_label,
     );

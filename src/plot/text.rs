@@ -116,7 +116,8 @@ pub(super) fn wrap_by_chars(text: &str, max_chars: usize) -> Vec<String> {
     for paragraph in text.lines() {
         let mut line = String::new();
         let mut line_len = 0usize;
-        for word in paragraph.split_whitespace() {
+        // Break at ordinary spaces only: a no-break space keeps "p 0.384" on one line.
+        for word in paragraph.split([' ', '\t']).filter(|w| !w.is_empty()) {
             let mut word: Vec<char> = word.chars().collect();
             loop {
                 let sep = usize::from(line_len > 0);

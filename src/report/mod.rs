@@ -158,7 +158,6 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     std::fs::write(dir.join("results.json"), json::render(report)?)?;
     let doc = document::build(report);
     std::fs::write(dir.join("report.md"), markdown::render(&doc))?;
-    std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
     std::fs::write(dir.join("mapping.toml"), mapping_text(report)?)?;
     std::fs::write(dir.join("excluded_rows.csv"), csv::excluded_rows(report)?)?;
     std::fs::write(dir.join("findings.csv"), csv::findings(report)?)?;
@@ -182,6 +181,8 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
     polars::prelude::ParquetWriter::new(file)
         .finish(&mut frame)
         .context("cannot write stations.parquet")?;
+    // Last: the HTML links the files of this folder that exist, so they are all written first.
+    std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
     Ok(())
 }
 

@@ -361,6 +361,7 @@ fn figure(a: &Announcement, c: &Comparison, s: &Sheets, stem: &str) -> Figure {
             band_low: c.shares.iter().map(|r| overall(r.sheet_votes, 0.0)).collect(),
             band_high: c.shares.iter().map(|r| overall(r.sheet_votes, 1.0)).collect(),
             highlight: false,
+            finding: None,
             expected_label: "announced share".into(),
             band_label: "reachable with the missing tables".into(),
         }),

@@ -352,6 +352,7 @@ fn grid_panel(a: &Announcement, r: &PercentagesFirst, alpha: f64) -> BarPanel {
         band_high: r.grids.iter().map(|g| quantile(&free_q(g), 0.975)).collect(),
         // The raw p-value: the verdict (after Benjamini–Hochberg) is set later, in one place.
         highlight: r.p_value < alpha,
+        finding: None,
         expected_label: "expected if tallied".into(),
         band_label: "95 % range if tallied".into(),
     }

@@ -175,6 +175,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         band_low,
         band_high,
         highlight: false,
+        finding: None,
         expected_label: "Benford's second-digit law".into(),
         band_label: "95% range of simulated honest counts".into(),
     }

@@ -94,6 +94,11 @@ pub fn run(b: &Battery<'_>, spec: &DigitTestSpec) -> TestOutput {
             );
             let mut p = panel(national, title);
             p.caption = spec.caption.replace("{subject}", &subject.name);
+            p.finding = Some(crate::figure::FindingRef {
+                test_id: finding.test_id,
+                subject: finding.subject.clone(),
+                region: None,
+            });
             out.figures.push(Figure {
                 file_stem: stem.clone(),
                 spec: FigureSpec::Bars(p),
@@ -198,7 +203,12 @@ fn regional_figure(
                 .map(String::as_str)
                 .unwrap_or("");
             let mut p = panel(g, format!("{name} (n = {})", fmt_int(findings[i].n)));
-            p.highlight = findings[i].p_value.is_some_and(|p| p < 0.001);
+            // Highlighted after the adjustment, when the battery knows the verdicts.
+            p.finding = Some(crate::figure::FindingRef {
+                test_id: findings[i].test_id,
+                subject: findings[i].subject.clone(),
+                region: findings[i].region.clone(),
+            });
             p
         })
         .collect();
@@ -215,7 +225,7 @@ fn regional_figure(
                 "{} of {} by {level} (n = {} in the {level})",
                 spec.chart, subject.name, spec.counts
             ),
-            caption: format!("{which}: bars are observed shares, {dots}, grey the 95% range of the simulated honest counts; n is the number of {} in the {level}. Orange panels have p < 0.001 before multiple-testing correction; with many panels a few fall outside the grey range by chance.", spec.counts),
+            caption: format!("{which}: bars are observed shares, {dots}, grey the 95% range of the simulated honest counts; n is the number of {} in the {level}. Orange panels are those whose finding deviates after the multiple-testing adjustment (each title gives p, q and the verdict); with many panels a few fall outside the grey range by chance.", spec.counts),
             panels,
         },
     };

@@ -234,6 +234,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         band_low,
         band_high,
         highlight: false,
+        finding: None,
         expected_label: "expected under the smooth-count null".into(),
         band_label: "95% range of simulated honest counts".into(),
     }

@@ -243,6 +243,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
             .collect(),
         band_high: expected.iter().zip(&sd).map(|(t, s)| t + s).collect(),
         highlight: false,
+        finding: None,
         expected_label: "expected (smooth-count null)".into(),
         band_label: "95% range of simulated honest counts".into(),
     }

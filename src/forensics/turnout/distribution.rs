@@ -60,10 +60,28 @@ pub fn run(b: &Battery<'_>, id: &'static str, subjects: &[RatioSubject<'_>]) -> 
         if national.dithered.len() >= MIN_STATIONS {
             for (bins, label) in [(100, "1"), (1000, "0.1")] {
                 let stem = file_stem(&[id, &s.name, "national", label]);
-                let panel = hist_panel(s, national, bins, format!("{} (national)", title(s)));
+                let panel = hist_panel(
+                    s,
+                    national,
+                    bins,
+                    format!("{} (national, {label}-point bins)", title(s)),
+                );
                 let mut p = panel;
+                if bins == 1000 {
+                    // Round percentages marked (every 5 %): spikes on whole and round
+                    // percentages are what percentages written first leave (Kobak et al. 2016).
+                    p.markers.retain(|m| m.x != 95.0);
+                    p.markers.extend((1..20).map(|k| crate::figure::Marker {
+                        x: 5.0 * k as f64,
+                        label: if k % 2 == 0 {
+                            format!("{} %", 5 * k)
+                        } else {
+                            String::new()
+                        },
+                    }));
+                }
                 p.caption = format!(
-                    "{} per station in {label}-point bins (n = {} stations; numerator and denominator dithered by ±0.5 so small stations make no spikes at simple fractions). Stations at exactly 100 % fall in the last bin. Sharp spikes at whole percentages are what manipulated percentages leave; smooth bumps usually mean regions that differ.",
+                    "{} per station in {label}-point bins (n = {} stations; numerator and denominator dithered by ±0.5 so small stations make no spikes at simple fractions). Stations at exactly 100 % fall in the last bin. Sharp spikes at whole percentages (on the 0.1-point chart, dashed lines mark every 5 %) are what manipulated percentages leave; smooth bumps usually mean regions that differ.",
                     capitalise(&s.what),
                     fmt_int(national.dithered.len() as u64)
                 );

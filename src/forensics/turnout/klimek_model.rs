@@ -251,7 +251,18 @@ fn figure(leader: &str, f: &KlimekFit, opts: &KlimekOptions) -> FigureSpec {
         shared_scale: true,
         panels: vec![
             Panel::Heatmap(panel("Observed".into(), f.observed.clone())),
-            Panel::Heatmap(panel(format!("Fitted (f_i = {:.1} %, f_e = {:.1} %)", 100.0 * f.f_i, 100.0 * f.f_e), f.fitted.clone())),
+            Panel::Heatmap(panel(
+                format!(
+                    "Fitted: f_i = {:.1} % [{:.1}, {:.1}], f_e = {:.1} % [{:.1}, {:.1}]",
+                    100.0 * f.f_i,
+                    100.0 * f.f_i_interval.0,
+                    100.0 * f.f_i_interval.1,
+                    100.0 * f.f_e,
+                    100.0 * f.f_e_interval.0,
+                    100.0 * f.f_e_interval.1
+                ),
+                f.fitted.clone(),
+            )),
         ],
     }
 }
