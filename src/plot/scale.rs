@@ -61,6 +61,8 @@ impl YScale {
         } else {
             1.0
         };
+        // Shares stop at 100 %: the headroom never pushes a share axis past it.
+        let wanted = if max <= 1.0 { wanted.min(1.0) } else { wanted };
         // Try the three nice steps that give at most `max_intervals` steps; keep the one with
         // the lowest top (at least MIN_INTERVALS steps, so the axis keeps enough labels).
         let mut step = nice_step(wanted / max_intervals.max(MIN_INTERVALS) as f64);
@@ -233,6 +235,11 @@ mod tests {
         assert_eq!(s.ticks.len(), 8);
         let s = YScale::up_to(0.9, 6);
         assert!((s.top - 1.0).abs() < 1e-12, "{s:?}");
+        // A share near or at 100 % gets an axis that stops at 100 %, not 120 %.
+        for max in [0.98, 1.0] {
+            let s = YScale::up_to(max, 6);
+            assert!((s.top - 1.0).abs() < 1e-12, "{max}: {s:?}");
+        }
     }
 
     #[test]
