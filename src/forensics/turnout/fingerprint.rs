@@ -44,6 +44,29 @@ pub fn fingerprint_cells(points: &[(f64, f64)]) -> Vec<f64> {
     cells
 }
 
+/// Sum `CELLS × CELLS` cells into blocks of `k × k` (k divides `CELLS`): coarser cells for
+/// regions with few stations, whose 1-point fingerprints would be speckle.
+pub fn coarsen(cells: &[f64], k: usize) -> Vec<f64> {
+    let side = CELLS / k;
+    let mut out = vec![0.0; side * side];
+    for row in 0..CELLS {
+        for col in 0..CELLS {
+            out[(row / k) * side + col / k] += cells[row * CELLS + col];
+        }
+    }
+    out
+}
+
+/// Cell size (in points) for a grid of regional fingerprints: 5-point cells when the median
+/// panel has under 1,000 stations, 2-point under 10,000, else 1-point.
+pub fn regional_cell_points(median_stations: f64) -> usize {
+    match median_stations {
+        n if n < 1_000.0 => 5,
+        n if n < 10_000.0 => 2,
+        _ => 1,
+    }
+}
+
 /// The heatmap panel of a set of cells.
 pub fn heatmap(title: String, leader: &str, cells: Vec<f64>) -> HeatmapPanel {
     HeatmapPanel {
@@ -166,16 +189,24 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         shown.truncate(MAX_PANELS);
         shown.sort_unstable();
         let stem = file_stem(&[TEST.id, leader.name, "by", level]);
+        let mut sizes: Vec<f64> = shown
+            .iter()
+            .map(|&g| cells_of[g].as_ref().map_or(0.0, |c| c.iter().sum()))
+            .collect();
+        sizes.sort_by(f64::total_cmp);
+        let k = regional_cell_points(sizes[sizes.len() / 2]);
         let panels = shown
             .iter()
             .map(|&g| {
                 let cells = cells_of[g].clone().unwrap_or_default();
                 let n: f64 = cells.iter().sum();
-                Panel::Heatmap(heatmap(
+                let mut p = heatmap(
                     format!("{} (n = {})", groups.short_name(g), fmt_int(n as u64)),
                     leader.name,
-                    cells,
-                ))
+                    coarsen(&cells, k),
+                );
+                (p.nx, p.ny) = (CELLS / k, CELLS / k);
+                Panel::Heatmap(p)
             })
             .collect();
         let which = if total > MAX_PANELS {
@@ -187,7 +218,7 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
             file_stem: stem.clone(),
             spec: FigureSpec::Grid {
                 title: format!("Election fingerprints by {level}: turnout × {}'s share", leader.name),
-                caption: format!("{which}, on one shared log colour scale: x is turnout, y the share of valid votes for {} (1-point cells, dithered). Look for panels whose stations smear towards the top-right corner.", leader.name),
+                caption: format!("{which}, on one shared log colour scale: x is turnout, y the share of valid votes for {} ({k}-point cells, coarser than the national chart's when regions have few stations; dithered). Look for panels whose stations smear towards the top-right corner.", leader.name),
                 shared_scale: true,
                 panels,
             },
@@ -224,6 +255,32 @@ fn mode(cells: &[f64]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coarse_cells_keep_every_station() {
+        let points: Vec<(f64, f64)> = (0..500)
+            .map(|i| ((i % 97) as f64 / 97.0, (i % 89) as f64 / 89.0))
+            .collect();
+        let fine = fingerprint_cells(&points);
+        let coarse = coarsen(&fine, 5);
+        assert_eq!(coarse.len(), 400);
+        assert_eq!(coarse.iter().sum::<f64>(), 500.0);
+        assert_eq!(
+            coarse[0],
+            (0..5)
+                .flat_map(|r| (0..5).map(move |c| (r, c)))
+                .map(|(r, c)| fine[r * CELLS + c])
+                .sum::<f64>()
+        );
+        assert_eq!(
+            (
+                regional_cell_points(170.0),
+                regional_cell_points(5_000.0),
+                regional_cell_points(20_000.0)
+            ),
+            (5, 2, 1)
+        );
+    }
     use crate::forensics::turnout::data::tests::turnout_tally;
     use crate::forensics::Params;
 
