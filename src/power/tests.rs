@@ -134,8 +134,8 @@ fn chart_keeps_each_manipulations_best_test_among_many() {
         baseline: rate(0),
         detection: vec![vec![rate(m0)], vec![rate(m1)]],
     };
-    // Nine tests see manipulation 0 perfectly; only the last sees manipulation 1 (and less well).
-    let mut tests: Vec<TestPower> = (0..9).map(|i| test(&format!("t{i}"), 10, 0)).collect();
+    // Nine tests see manipulation 0 at 70 %; only the last sees manipulation 1 (and less well).
+    let mut tests: Vec<TestPower> = (0..9).map(|i| test(&format!("t{i}"), 7, 0)).collect();
     tests.push(test("only_m1", 0, 6));
     tests.push(test("any_test", 10, 6));
     let c = Calibration {
@@ -168,4 +168,42 @@ fn chart_keeps_each_manipulations_best_test_among_many() {
         caption.contains("the other 3 are in the table"),
         "{caption}"
     );
+}
+
+#[test]
+fn chart_draws_every_test_that_reaches_eighty_percent_whatever_the_cap() {
+    let rate = |flagged: u32| Rate::of(flagged, 10);
+    let test = |id: &str, m0: u32| TestPower {
+        test_id: id.to_string(),
+        baseline: rate(0),
+        detection: vec![vec![rate(m0)]],
+    };
+    // Ten tests detect at 100 %: more than MAX_CURVES, all drawn.
+    let mut tests: Vec<TestPower> = (0..10).map(|i| test(&format!("t{i}"), 10)).collect();
+    tests.push(test("weak", 3));
+    tests.push(test("any_test", 10));
+    let c = Calibration {
+        spec: CalibrationSpec {
+            replicates: 10,
+            strengths: vec![0.1],
+            inner_replicates: 20,
+            manipulations: vec![Manipulation::ExtremeStuffing],
+        },
+        manipulation_descriptions: vec![String::new()],
+        mean_stations_changed: vec![vec![1.0]],
+        tests,
+        skipped: vec![],
+    };
+    let FigureSpec::Grid { panels, .. } = figure(&c, "x") else {
+        panic!("a grid")
+    };
+    let Panel::Lines(p) = &panels[0] else {
+        panic!("line panels")
+    };
+    let names: Vec<&str> = p.series.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.len() > MAX_CURVES, "{names:?}");
+    for i in 0..10 {
+        assert!(names.contains(&format!("t{i}").as_str()), "{names:?}");
+    }
+    assert!(!names.contains(&"weak"), "{names:?}");
 }
