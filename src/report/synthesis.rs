@@ -76,11 +76,19 @@ fn family_of(test: &str) -> Option<&'static Family> {
 
 /// The first clause of a headline: its numbers, without the statistical tail.
 fn gist(headline: &str) -> &str {
-    headline
-        .split("; ")
-        .next()
-        .unwrap_or(headline)
-        .trim_end_matches('.')
+    // The text before the first "; " outside parentheses.
+    let mut depth = 0i32;
+    for (i, c) in headline.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ';' if depth <= 0 && headline[i..].starts_with("; ") => {
+                return headline[..i].trim_end_matches('.');
+            }
+            _ => {}
+        }
+    }
+    headline.trim_end_matches('.')
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -321,6 +329,10 @@ mod tests {
         assert_eq!(
             gist("84 of 5,000 stations; p = 1e-5"),
             "84 of 5,000 stations"
+        );
+        assert_eq!(
+            gist("lost 27 (0 % gains; 95 % range) here; p = 1"),
+            "lost 27 (0 % gains; 95 % range) here"
         );
     }
 }
