@@ -129,8 +129,11 @@ pub fn build(r: &Report<'_>) -> Document {
     let survivors = super::summary::survivors(r);
     if !survivors.is_empty() {
         b.push(Block::Heading(3, "What deviates".into()));
-        b.push(Block::Paragraph("The findings that survive the adjustment, test by test, largest effect first (effect sizes of different tests have different units).".into()));
-        b.push(findings_table(&survivors));
+        b.push(Block::Paragraph("The findings that survive the adjustment, grouped as in \"What the data show\" (strongest signal first), each group's findings by adjusted p-value q.".into()));
+        for (label, findings) in super::synthesis::grouped(&r.findings) {
+            b.push(Block::Paragraph(format!("{label}:")));
+            b.push(findings_table(&findings));
+        }
     }
 
     if let Some((c, stem)) = &r.calibration {

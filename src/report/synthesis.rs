@@ -70,6 +70,13 @@ const FAMILIES: &[Family] = &[
     },
 ];
 
+/// Tests no family lists (a test added to the registry but not here) still get a group.
+const OTHER: Family = Family {
+    label: "Other tests",
+    tests: &[],
+    honest: "see the test's section and docs/methods.md",
+};
+
 fn family_of(test: &str) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| f.tests.contains(&test))
 }
@@ -175,8 +182,31 @@ fn groups<'a>(findings: &'a [Finding]) -> Vec<Group<'a>> {
             }
         }
     }
+    let orphans: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Deviates && family_of(f.test_id).is_none())
+        .collect();
+    if !orphans.is_empty() {
+        out.push(Group {
+            family: &OTHER,
+            place: "nationally or in some regions".to_string(),
+            findings: orphans,
+        });
+    }
     out.sort_by(|a, b| q(a.strongest()).total_cmp(&q(b.strongest())));
     out
+}
+
+/// The deviating findings grouped as the synthesis groups them, strongest group first: (the
+/// group's label, e.g. "Digit patterns of the counts …, in Costa Norte", its findings by q).
+pub fn grouped(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
+    groups(findings)
+        .into_iter()
+        .map(|mut g| {
+            g.findings.sort_by(|a, b| q(a).total_cmp(&q(b)));
+            (format!("{}, {}", g.family.label, g.place), g.findings)
+        })
+        .collect()
 }
 
 /// The synthesis as sentences: the signals, then what was not seen and what could not be tested.
@@ -299,6 +329,17 @@ mod tests {
         let mut f = deviating(test, "A", region, 0.5);
         f.verdict = Verdict::Consistent;
         f
+    }
+
+    #[test]
+    fn every_registered_test_has_a_family() {
+        for t in crate::forensics::ALL {
+            assert!(
+                family_of(t.id).is_some(),
+                "{} is in no synthesis family",
+                t.id
+            );
+        }
     }
 
     #[test]
