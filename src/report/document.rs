@@ -10,6 +10,9 @@ pub enum Block {
     Heading(u8, String),
     Paragraph(String),
     List(Vec<String>),
+    /// List items that each point at a section: (text, the heading text of the section). HTML
+    /// links the item to the heading; Markdown names the section.
+    LinkedList(Vec<(String, String)>),
     Table {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
@@ -78,7 +81,7 @@ pub fn build(r: &Report<'_>) -> Document {
         )));
     } else {
         b.push(Block::Paragraph("The signals, strongest first (by the adjusted p-value q of their strongest finding). A signal is a pattern chance alone rarely gives, not proof of fraud; each names honest causes that also produce it.".into()));
-        b.push(Block::List(story.signals));
+        b.push(Block::LinkedList(story.signals));
     }
     if !story.not_seen.is_empty() {
         b.push(Block::Paragraph("Tested and not seen:".into()));

@@ -118,6 +118,23 @@ pub fn render(doc: &Document, dir: &Path) -> anyhow::Result<String> {
                 }
                 out.push_str("</ul>\n");
             }
+            Block::LinkedList(items) => {
+                out.push_str("<ul>\n");
+                for (item, section) in items {
+                    // The id of the first heading with the section's text.
+                    let target = doc
+                        .blocks
+                        .iter()
+                        .zip(&heading_ids)
+                        .find(|(b, _)| matches!(b, Block::Heading(_, h) if h == section))
+                        .and_then(|(_, id)| id.as_deref());
+                    let link = target
+                        .map(|id| format!(" <a href=\"#{}\">→ {}</a>", escape(id), escape(section)))
+                        .unwrap_or_default();
+                    out.push_str(&format!("<li>{}{link}</li>\n", text.render(item)));
+                }
+                out.push_str("</ul>\n");
+            }
             Block::Table { header, rows } => {
                 out.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
                 for h in header {

@@ -109,6 +109,16 @@ pub fn render(doc: &Document) -> String {
                 }
                 out.push('\n');
             }
+            Block::LinkedList(items) => {
+                for (item, section) in items {
+                    out.push_str(&format!(
+                        "- {} (Section: {}.)\n",
+                        escape(item),
+                        escape(section)
+                    ));
+                }
+                out.push('\n');
+            }
             Block::Table { header, rows } => {
                 let row = |cells: &[String]| {
                     format!(

@@ -211,7 +211,8 @@ pub fn grouped(findings: &[Finding]) -> Vec<(String, Vec<&Finding>)> {
 
 /// The synthesis as sentences: the signals, then what was not seen and what could not be tested.
 pub struct Synthesis {
-    pub signals: Vec<String>,
+    /// (sentence, the heading of the strongest finding's test section).
+    pub signals: Vec<(String, String)>,
     pub not_seen: Vec<String>,
     pub untestable: Vec<String>,
 }
@@ -236,7 +237,13 @@ pub fn build(r: &Report<'_>) -> Synthesis {
             } else {
                 subjects.join(", ")
             };
-            format!(
+            let section = r
+                .tests
+                .iter()
+                .find(|t| t.id == s.test_id)
+                .map(|t| format!("{} ({})", t.title, t.id))
+                .unwrap_or_default();
+            let sentence = format!(
                 "{}, {}: {} ({}), strongest q = {}. {}. Honest causes that also produce this: {}.",
                 g.family.label,
                 g.place,
@@ -245,7 +252,8 @@ pub fn build(r: &Report<'_>) -> Synthesis {
                 fmt_p(q(s)),
                 gist(&s.headline),
                 g.family.honest
-            )
+            );
+            (sentence, section)
         })
         .collect();
     let mut not_seen = Vec::new();
