@@ -138,6 +138,9 @@ pub struct TestOutput {
     /// Lines for the report's notes about the data's structure (e.g. where a candidate does not
     /// stand).
     pub notes: Vec<String>,
+    /// Wall time of each test of the battery (`--timings`; never written to an output, which must
+    /// be byte-identical between runs).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Convenience for building `details`.

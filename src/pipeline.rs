@@ -382,6 +382,7 @@ fn analyse_dataset(
         pair.as_ref(),
     )?;
     notes.extend(output.notes);
+    let test_timings = output.timings;
     let mut figures = output.figures;
     let calibration = match &config.calibration {
         None => None,
@@ -437,6 +438,17 @@ fn analyse_dataset(
             (tested - loaded).as_secs_f64(),
             (timer.elapsed() - tested).as_secs_f64(),
             report.tally.n_stations()
+        );
+        let mut slowest = test_timings.clone();
+        slowest.sort_by_key(|t| std::cmp::Reverse(t.1));
+        eprintln!(
+            "timings {} per test (slowest first; a test's time includes shared work it is the first to need, e.g. the digit nulls): {}",
+            source.name,
+            slowest
+                .iter()
+                .map(|(id, d)| format!("{id} {:.2} s", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let entry = IndexEntry {

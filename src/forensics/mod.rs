@@ -177,7 +177,9 @@ pub fn run_battery(
         .with_partner(partner);
     out.notes = battery.notes();
     for test in tests {
+        let started = std::time::Instant::now();
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
+        out.timings.push((test.id, started.elapsed()));
         out.findings.extend(o.findings);
         out.figures.extend(o.figures);
         out.station_flags.extend(o.station_flags);
