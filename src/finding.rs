@@ -21,6 +21,26 @@ pub enum Verdict {
     Descriptive,
 }
 
+impl Verdict {
+    /// The snake_case name, as in results.json and findings.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Consistent => "consistent",
+            Verdict::Deviates => "deviates",
+            Verdict::NotApplicable => "not_applicable",
+            Verdict::Descriptive => "descriptive",
+        }
+    }
+
+    /// For people: reports and chart titles ("not applicable").
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::NotApplicable => "not applicable",
+            other => other.as_str(),
+        }
+    }
+}
+
 /// A named number.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Statistic {

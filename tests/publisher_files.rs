@@ -227,18 +227,6 @@ fn two_sources(dir: &Path, qr_key: &str) {
     );
 }
 
-fn analyze_folder(input: &Path) -> (TempDir, std::process::Output) {
-    let out = TempDir::new().unwrap();
-    let o = analyze(&[
-        OsStr::new("--input"),
-        input.as_os_str(),
-        OsStr::new("--output"),
-        out.path().as_os_str(),
-        OsStr::new("-q"),
-    ]);
-    (out, o)
-}
-
 #[test]
 fn derived_key_parts_pair_a_qr_reference_with_centre_and_table() {
     let dir = TempDir::new().unwrap();
@@ -246,7 +234,7 @@ fn derived_key_parts_pair_a_qr_reference_with_centre_and_table() {
         dir.path(),
         r#"[{ column = "REF", regex = '^(\d+)\.' }, { column = "REF", split = ".", parts = [2] }]"#,
     );
-    let (out, o) = analyze_folder(dir.path());
+    let (out, o) = run_folder(dir.path(), &["-q"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("qr/results.json")).unwrap())
@@ -272,7 +260,7 @@ fn derived_key_parts_pair_a_qr_reference_with_centre_and_table() {
 fn a_pair_whose_keys_do_not_match_stops_with_keys_from_both_sides() {
     let dir = TempDir::new().unwrap();
     two_sources(dir.path(), "[\"REF\"]");
-    let (_out, o) = analyze_folder(dir.path());
+    let (_out, o) = run_folder(dir.path(), &["-q"]);
     let err = text(&o.stderr);
     // The sheets are analysed; the pair's second dataset fails (exit 3: some datasets failed).
     assert_eq!(o.status.code(), Some(3), "{err}");

@@ -10,19 +10,6 @@ use tempfile::TempDir;
 mod common;
 use common::*;
 
-fn run_folder(input: &std::path::Path, extra: &[&str]) -> (TempDir, std::process::Output) {
-    let out = TempDir::new().unwrap();
-    let mut args: Vec<&OsStr> = vec![
-        OsStr::new("--input"),
-        input.as_os_str(),
-        OsStr::new("--output"),
-        out.path().as_os_str(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    let o = analyze(&args);
-    (out, o)
-}
-
 #[test]
 fn findings_csv_has_one_row_per_finding_and_regions_csv_one_row_per_region() {
     let dir = TempDir::new().unwrap();

@@ -196,13 +196,8 @@ pub fn run_battery(
         .filter(|f| f.verdict == crate::finding::Verdict::Deviates)
         .map(|f| (f.test_id, f.subject.as_str()))
         .collect();
-    let keep: Vec<bool> = out
-        .station_flags
-        .iter()
-        .map(|s| deviating.contains(&(s.test_id, s.check.as_str())))
-        .collect();
-    let mut keep = keep.into_iter();
-    out.station_flags.retain(|_| keep.next().unwrap_or(false));
+    out.station_flags
+        .retain(|s| deviating.contains(&(s.test_id, s.check.as_str())));
     Ok(out)
 }
 
@@ -210,12 +205,6 @@ pub fn run_battery(
 /// that finding deviates after the adjustment, and its title gets the finding's p, q and verdict.
 fn mark_panels(figures: &mut [crate::figure::Figure], findings: &[Finding]) {
     use crate::figure::{BarPanel, FigureSpec};
-    let verdict = |v: crate::finding::Verdict| match v {
-        crate::finding::Verdict::Deviates => "deviates",
-        crate::finding::Verdict::Consistent => "consistent",
-        crate::finding::Verdict::NotApplicable => "not applicable",
-        crate::finding::Verdict::Descriptive => "descriptive",
-    };
     let mark = |p: &mut BarPanel| {
         let Some(r) = &p.finding else { return };
         let Some(f) = findings
@@ -232,7 +221,7 @@ fn mark_panels(figures: &mut [crate::figure::Figure], findings: &[Finding]) {
                 p.title,
                 crate::text::fmt_p(pv),
                 crate::text::fmt_p(q),
-                verdict(f.verdict)
+                f.verdict.label()
             );
         }
     };

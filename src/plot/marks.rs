@@ -12,8 +12,8 @@ use super::{Area, EXPECTED, HIGHLIGHT, OBSERVED, TEXT};
 use crate::figure::Marker;
 
 /// Series colours in order: the main series in the bar charts' blue, then the expectation's
-/// near-black, the highlight orange and a few distinct hues (Tableau-like, colour-blind aware).
-const SERIES: [RGBColor; 8] = [
+/// near-black, the highlight orange and distinct hues (Tableau-like, colour-blind aware).
+const SERIES: [RGBColor; 12] = [
     OBSERVED,
     EXPECTED,
     HIGHLIGHT,
@@ -22,6 +22,12 @@ const SERIES: [RGBColor; 8] = [
     RGBColor(225, 87, 89),
     RGBColor(156, 117, 95),
     RGBColor(118, 183, 178),
+    // Beyond eight: the calibration chart draws every test that reaches 0.8, so more curves
+    // than eight must still be told apart.
+    RGBColor(237, 201, 72),
+    RGBColor(107, 76, 154),
+    RGBColor(255, 157, 167),
+    RGBColor(140, 140, 140),
 ];
 
 /// Colour of series `i` (cycling).

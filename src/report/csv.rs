@@ -126,16 +126,6 @@ fn num(v: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-fn verdict(v: crate::finding::Verdict) -> &'static str {
-    use crate::finding::Verdict::*;
-    match v {
-        Consistent => "consistent",
-        Deviates => "deviates",
-        NotApplicable => "not_applicable",
-        Descriptive => "descriptive",
-    }
-}
-
 /// `findings.csv`: one row per finding, in results.json order (the spreadsheet view of it).
 pub fn findings(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
@@ -172,7 +162,7 @@ pub fn findings(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
             num(f.effect_size.as_ref().map(|s| s.value)),
             num(f.p_value),
             num(f.q_value),
-            verdict(f.verdict).to_string(),
+            f.verdict.as_str().to_string(),
             safe_cell(f.reason.as_deref().unwrap_or("")),
             safe_cell(&f.headline),
             f.figure
@@ -222,7 +212,7 @@ pub fn regions(report: &Report<'_>) -> anyhow::Result<Vec<u8>> {
             match cell.get(&(*test, *subject, r.clone())) {
                 Some(f) => {
                     record.push(num(f.statistic.as_ref().map(|s| s.value)));
-                    record.push(verdict(f.verdict).to_string());
+                    record.push(f.verdict.as_str().to_string());
                 }
                 None => record.extend([String::new(), String::new()]),
             }

@@ -37,15 +37,6 @@ fn pct(x: u64, total: u64) -> String {
     }
 }
 
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Consistent => "consistent",
-        Verdict::Deviates => "deviates",
-        Verdict::NotApplicable => "not applicable",
-        Verdict::Descriptive => "descriptive",
-    }
-}
-
 pub fn build(r: &Report<'_>) -> Document {
     let mut b = Vec::new();
     let l = &r.ledger;
@@ -386,7 +377,7 @@ fn findings_table(findings: &[&Finding]) -> Block {
                         .unwrap_or_default(),
                     f.p_value.map(fmt_p).unwrap_or_default(),
                     f.q_value.map(fmt_p).unwrap_or_default(),
-                    verdict_text(f.verdict).to_string(),
+                    f.verdict.label().to_string(),
                 ]
             })
             .collect(),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::Report;
 use crate::finding::{Finding, Verdict};
-use crate::text::fmt_p;
+use crate::text::{count, fmt_p};
 
 /// A family of tests: its label in the synthesis and the honest causes of a deviation.
 struct Family {
@@ -96,10 +96,6 @@ fn gist(headline: &str) -> &str {
         }
     }
     headline.trim_end_matches('.')
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One group of deviating findings.
@@ -243,11 +239,12 @@ pub fn build(r: &Report<'_>) -> Synthesis {
                 .find(|t| t.id == s.test_id)
                 .map(|t| format!("{} ({})", t.title, t.id))
                 .unwrap_or_default();
-            let sentence = format!(
+            let sentence =
+                format!(
                 "{}, {}: {} ({}), strongest q = {}. {}. Honest causes that also produce this: {}.",
                 g.family.label,
                 g.place,
-                plural(g.findings.len(), "finding deviates", "findings deviate"),
+                count(g.findings.len() as u64, "finding deviates", "findings deviate"),
                 shown,
                 fmt_p(q(s)),
                 gist(&s.headline),
@@ -273,7 +270,7 @@ pub fn build(r: &Report<'_>) -> Synthesis {
             not_seen.push(format!(
                 "{}: {} tested, none deviates.",
                 family.label,
-                plural(tested, "finding", "findings")
+                count(tested as u64, "finding", "findings")
             ));
         }
     }
@@ -302,7 +299,7 @@ pub fn build(r: &Report<'_>) -> Synthesis {
             test.title,
             test.id,
             na.len(),
-            plural(mine.len(), "finding", "findings"),
+            count(mine.len() as u64, "finding", "findings"),
             reason.trim_end_matches('.')
         ));
     }

@@ -414,3 +414,18 @@ pub fn generated_csv(header: &[&str; 7], rows: &[[String; 7]]) -> String {
     }
     s
 }
+
+/// Run `analyze --input <input> --output <tmp> <extra>` whatever its outcome: the output folder
+/// and the process output.
+pub fn run_folder(input: &std::path::Path, extra: &[&str]) -> (TempDir, std::process::Output) {
+    let out = TempDir::new().unwrap();
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("--input"),
+        input.as_os_str(),
+        OsStr::new("--output"),
+        out.path().as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let o = analyze(&args);
+    (out, o)
+}
