@@ -53,6 +53,7 @@ pub const ALL: &[ForensicTest] = &[
     turnout::integer_percentages::TEST,
     turnout::extreme_stations::TEST,
     turnout::klimek_model::TEST,
+    turnout::clean_core_excess::TEST,
     announcements::percentages_first::TEST,
     announcements::announcement_vs_tallies::TEST,
     reconciliation::source_reconciliation::TEST,

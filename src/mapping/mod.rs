@@ -253,6 +253,39 @@ pub struct OptionsSection {
     /// cast (Russia's and several other authorities' official percentages) or registered voters.
     #[serde(default)]
     pub share_of: ShareOf,
+    /// The rules under which the leader wins outright (any one suffices), for the report's
+    /// "would it change the result?": e.g. `[{ share = 0.5 }, { share = 0.4, lead = 0.10 }]`
+    /// (Bolivia: a majority, or 40 % and 10 points ahead of the second). Shares of valid votes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub win_rules: Vec<WinRule>,
+}
+
+/// One rule of an outright win: at least `share` of the valid votes and, when given, at least
+/// `lead` (a share of valid votes) ahead of the second.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WinRule {
+    pub share: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<f64>,
+}
+
+impl WinRule {
+    /// "at least 40 % and 10 points ahead of the second".
+    pub fn describe(&self) -> String {
+        let pts = |x: f64| {
+            let s = format!("{:.2}", 100.0 * x);
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        };
+        match self.lead {
+            Some(l) => format!(
+                "at least {} % and {} points ahead of the second",
+                pts(self.share),
+                pts(l)
+            ),
+            None => format!("at least {} % of the valid votes", pts(self.share)),
+        }
+    }
 }
 
 impl OptionsSection {

@@ -74,6 +74,10 @@ pub fn build(r: &Report<'_>) -> Document {
         b.push(Block::Paragraph("The signals, strongest first (by the adjusted p-value q of their strongest finding). A signal is a pattern chance alone rarely gives, not proof of fraud; each names honest causes that also produce it.".into()));
         b.push(Block::LinkedList(story.signals));
     }
+    if let Some(m) = super::margin::section(r) {
+        b.push(Block::Paragraph("Would it change the result?".into()));
+        b.push(Block::List(m.sentences));
+    }
     if !story.not_seen.is_empty() {
         b.push(Block::Paragraph("Tested and not seen:".into()));
         b.push(Block::List(story.not_seen));

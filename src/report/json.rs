@@ -11,7 +11,7 @@ use crate::tally::ledger::{ExclusionCount, FlagCount, InputFile};
 use crate::tally::{Derivation, Totals};
 
 /// Version of the results.json layout (semantic versioning).
-pub const SCHEMA_VERSION: &str = "3.1.0";
+pub const SCHEMA_VERSION: &str = "3.2.0";
 
 #[derive(Serialize)]
 struct Results<'a> {
@@ -32,6 +32,9 @@ struct Results<'a> {
     notes: &'a [String],
     /// Power by fraud injection (`--calibrate`), or null.
     calibration: Option<&'a crate::power::Calibration>,
+    /// Would it change the result: the margin, the votes to change it and the anomalous-vote
+    /// estimates beside them (null with fewer than two candidates).
+    margin: Option<super::margin::Section>,
     findings: &'a [Finding],
 }
 
@@ -76,6 +79,7 @@ pub fn render(report: &Report<'_>) -> anyhow::Result<String> {
         run_record: super::run_record::build(report)?,
         notes: &report.notes,
         calibration: report.calibration.as_ref().map(|(c, _)| c),
+        margin: super::margin::section(report),
         findings: &report.findings,
     };
     Ok(serde_json::to_string_pretty(&results)? + "\n")

@@ -14,6 +14,7 @@ pub mod document;
 pub mod html;
 pub mod index;
 pub mod json;
+pub mod margin;
 pub mod markdown;
 pub mod paths;
 pub mod run_record;

@@ -35,6 +35,11 @@ const FAMILIES: &[Family] = &[
         honest: "regions or town and country that differ in both turnout and preference bend the fingerprint too",
     },
     Family {
+        label: "The leader's votes beyond the clean core (anomalous-vote estimates)",
+        tests: &["clean_core_excess"],
+        honest: "strongholds where turnout and support for the leader rise together, and a clean core that is itself not typical of the election",
+    },
+    Family {
         label: "Digit patterns of the counts (invented numbers leave them)",
         tests: &[
             "last_digit",

@@ -682,6 +682,12 @@ fn assemble(
         .collect();
     tally.derivations = derivations;
     tally.share_of = mapping.options.share_of;
+    tally.win_rules = mapping.options.win_rules.clone();
+    for r in &tally.win_rules {
+        if !(r.share > 0.0 && r.share < 1.0) || r.lead.is_some_and(|l| !(0.0..1.0).contains(&l)) {
+            bail!("[options] win_rules: share must be between 0 and 1 (0.5 for a majority) and lead between 0 and 1 (0.10 for 10 points), not {r:?}");
+        }
+    }
     if tally.share_of == crate::mapping::ShareOf::Registered && tally.registered.is_none() {
         bail!("[options] share_of = \"registered\" needs registered voters: declare [counts] registered, or use share_of = \"valid\" or \"ballots_cast\"");
     }

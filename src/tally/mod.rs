@@ -70,6 +70,8 @@ pub struct Tally {
     pub derivations: Vec<Derivation>,
     /// `[options] share_of`: what the totals' shares are of.
     pub share_of: crate::mapping::ShareOf,
+    /// `[options] win_rules`: when the leader wins outright.
+    pub win_rules: Vec<crate::mapping::WinRule>,
 }
 
 /// Aggregate totals over analysed stations (null where the dataset has no such column).

@@ -288,7 +288,7 @@ impl SelfNull {
 
 pub const CONFIDENCE: f64 = 0.95;
 /// Klimek's sd of 1 - x for extreme fraud.
-const EXTREME_SD: f64 = 0.075;
+pub const EXTREME_SD: f64 = 0.075;
 const ALPHAS: [f64; 4] = [0.5, 1.0, 1.5, 2.0];
 /// theta grid: THETA_MIN * THETA_RATIO^k, k < THETA_STEPS.
 const THETA_MIN: f64 = 0.075;

@@ -17,6 +17,8 @@
 //! stations that favour the leader within one group), which the model still reads as fraud; the
 //! regional fits and the fingerprint show where it comes from.
 
+pub mod implied_votes;
+
 use crate::figure::{file_stem, Figure, FigureSpec, HeatmapPanel, Panel};
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
 use crate::forensics::turnout::data::{contenders, Groups};
@@ -125,7 +127,14 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
                 reason,
             )),
             Ok(f) => {
-                let mut finding = finding(leader.name, region, &f);
+                let per_share = implied_votes::PerShare::new(
+                    usable_sum(&r, &va, |k| r[k].saturating_sub(bl[k])),
+                    usable_sum(&r, &va, |k| va[k].saturating_sub(w[k])),
+                    f.clean.theta,
+                    f.alpha,
+                    crate::forensics::turnout::klimek_fit::EXTREME_SD,
+                );
+                let mut finding = finding(leader.name, region, &f, &per_share);
                 if g == 0 {
                     let stem = file_stem(&[TEST.id, leader.name, "national"]);
                     out.figures.push(Figure {
@@ -141,7 +150,20 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
     Ok(out)
 }
 
-fn finding(leader: &str, region: Option<Vec<String>>, f: &KlimekFit) -> Finding {
+/// Σ of `value(k)` over the stations the fit uses (registered and valid votes > 0).
+fn usable_sum(registered: &[u64], valid: &[u64], value: impl Fn(usize) -> u64) -> f64 {
+    (0..registered.len())
+        .filter(|&k| registered[k] > 0 && valid[k] > 0)
+        .map(|k| value(k) as f64)
+        .sum()
+}
+
+fn finding(
+    leader: &str,
+    region: Option<Vec<String>>,
+    f: &KlimekFit,
+    per_share: &implied_votes::PerShare,
+) -> Finding {
     let excludes_zero = f.f_i_interval.0 > 0.0 || f.f_e_interval.0 > 0.0;
     let pct = |x: f64| format!("{:.1} %", 100.0 * x);
     let headline = format!(
@@ -176,7 +198,40 @@ fn finding(leader: &str, region: Option<Vec<String>>, f: &KlimekFit) -> Finding 
             "more than most clean elections of this shape give".to_string()
         }
     );
+    let implied = per_share.votes(f.f_i, f.f_e);
+    let implied_interval = (
+        per_share.votes(f.f_i_interval.0, f.f_e_interval.0),
+        per_share.votes(f.f_i_interval.1, f.f_e_interval.1),
+    );
+    let implied_null = per_share.votes(n.fi_mean, n.fe_mean);
+    let beyond = (implied - implied_null).max(0.0);
+    let headline = format!(
+        "{headline} In votes, the fitted model moves {} to {leader} ([{}, {}]); its fit to clean elections of this shape implies {}, so {} beyond them.",
+        fmt_int(implied.round() as u64),
+        fmt_int(implied_interval.0.round() as u64),
+        fmt_int(implied_interval.1.round() as u64),
+        fmt_int(implied_null.round() as u64),
+        fmt_int(beyond.round() as u64),
+    );
     let json = |x: f64| serde_json::json!(x);
+    let mut d = details([
+        ("implied_votes", json(implied)),
+        (
+            "implied_votes_interval",
+            serde_json::json!([implied_interval.0, implied_interval.1]),
+        ),
+        ("implied_votes_self_null_mean", json(implied_null)),
+        ("implied_votes_beyond_self_null", json(beyond)),
+        // The convention of every anomalous-vote estimate (report::margin).
+        ("anomalous_votes", json(beyond)),
+        (
+            "anomalous_interval",
+            serde_json::json!([
+                (implied_interval.0 - implied_null).max(0.0),
+                (implied_interval.1 - implied_null).max(0.0)
+            ]),
+        ),
+    ]);
     Finding {
         test_id: TEST.id,
         subject: leader.to_string(),
@@ -191,7 +246,8 @@ fn finding(leader: &str, region: Option<Vec<String>>, f: &KlimekFit) -> Finding 
         reason: None,
         headline,
         figure: None,
-        details: details([
+        details: {
+            d.extend(details([
             ("f_i", json(f.f_i)),
             (
                 "f_i_interval",
@@ -223,7 +279,9 @@ fn finding(leader: &str, region: Option<Vec<String>>, f: &KlimekFit) -> Finding 
             ("self_null_max", json(n.max)),
             ("self_null_f_i_mean", json(n.fi_mean)),
             ("self_null_f_e_mean", json(n.fe_mean)),
-        ]),
+        ]));
+            d
+        },
     }
 }
 

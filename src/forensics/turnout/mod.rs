@@ -12,6 +12,7 @@ pub mod distribution;
 pub mod klimek_fit;
 pub mod strata;
 
+pub mod clean_core_excess;
 pub mod extreme_stations;
 pub mod fingerprint;
 pub mod integer_percentages;
