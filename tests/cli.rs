@@ -314,7 +314,7 @@ fn calibrate_reports_detection_rates() {
     let csv = run.file("calibration.csv");
     // Header + 3 tests × (baseline + 2 manipulations × 2 strengths).
     assert_eq!(csv.lines().count(), 1 + 3 * 5, "{csv}");
-    assert!(csv.starts_with("test,manipulation,strength,copies,flagged,rate,ci95_low,ci95_high,mean_stations_changed\nzero_five_endings,none,0,3,"), "{csv}");
+    assert!(csv.starts_with("test,manipulation,strength,copies,flagged,rate,ci95_low,ci95_high,mean_stations_changed,mean_votes_moved\nzero_five_endings,none,0,3,"), "{csv}");
     let md = run.file("report.md");
     assert!(
         md.contains("## Power on these data (fraud injection)"),

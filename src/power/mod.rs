@@ -139,6 +139,10 @@ pub struct Calibration {
     pub manipulation_descriptions: Vec<String>,
     /// Stations actually changed, averaged over copies, per manipulation and strength.
     pub mean_stations_changed: Vec<Vec<f64>>,
+    /// The leader's votes gained through the manipulation (after − before on the same copy),
+    /// averaged over copies, per manipulation and strength.
+    #[serde(default)]
+    pub mean_votes_moved: Vec<Vec<f64>>,
     pub tests: Vec<TestPower>,
     pub skipped: Vec<Skipped>,
 }
@@ -148,6 +152,7 @@ struct CopyResult {
     flagged: Vec<bool>,
     any: bool,
     changed: usize,
+    votes_moved: f64,
 }
 
 fn run_copy(
@@ -160,10 +165,24 @@ fn run_copy(
 ) -> anyhow::Result<CopyResult> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut copy = inject::resample(tally, &mut rng);
+    let leader_votes = |t: &Tally| {
+        let (leader, _) = inject::leader_and_runner_up(t);
+        t.candidates
+            .get(leader)
+            .map_or(0.0, |c| c.votes.iter().sum::<u64>() as f64)
+    };
+    let before = leader_votes(&copy);
+    let leader = inject::leader_and_runner_up(&copy).0;
     let changed = match task {
         Some((m, s)) => inject::inject(&mut copy, m, s, &mut rng),
         None => 0,
     };
+    // The same candidate before and after (the manipulation only adds to the leader).
+    let votes_moved = copy
+        .candidates
+        .get(leader)
+        .map_or(0.0, |c| c.votes.iter().sum::<u64>() as f64)
+        - before;
     let p = Params {
         seed: mix(seed ^ 0x9e37_79b9_7f4a_7c15),
         replicates: inner,
@@ -188,6 +207,7 @@ fn run_copy(
         any: flagged.iter().any(|&b| b),
         flagged,
         changed,
+        votes_moved,
     })
 }
 
@@ -278,10 +298,71 @@ pub fn calibrate(
                     .collect()
             })
             .collect(),
+        mean_votes_moved: (0..spec.manipulations.len())
+            .map(|m| {
+                (0..n_s)
+                    .map(|k| {
+                        let c = of_task(1 + m * n_s + k);
+                        c.iter().map(|c| c.votes_moved).sum::<f64>() / c.len().max(1) as f64
+                    })
+                    .collect()
+            })
+            .collect(),
         spec: spec.clone(),
         tests: powers,
         skipped,
     })
+}
+
+/// The largest manipulation of one kind the battery misses in at least half the copies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hidden {
+    pub manipulation: Manipulation,
+    /// The largest strength tried at which "any test" flags fewer than half the copies (None:
+    /// every strength tried is detected in at least half), and the votes it moves to the leader.
+    pub missed: Option<(f64, f64)>,
+    /// The smallest strength detected in at least half the copies, and its votes (None: none).
+    pub detected: Option<(f64, f64)>,
+}
+
+impl Calibration {
+    /// Per manipulation, what the battery misses with probability ≥ 0.5 (detection rate of "any
+    /// test" below 0.5) — the smallest manipulation these data could hide, in stations and votes.
+    pub fn hidden(&self) -> Vec<Hidden> {
+        let Some(any) = self.tests.iter().find(|t| t.test_id == "any_test") else {
+            return Vec::new();
+        };
+        let votes = |m: usize, k: usize| {
+            self.mean_votes_moved
+                .get(m)
+                .and_then(|v| v.get(k))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        self.spec
+            .manipulations
+            .iter()
+            .enumerate()
+            .map(|(m, &man)| {
+                let mut order: Vec<usize> = (0..self.spec.strengths.len()).collect();
+                order.sort_by(|&a, &b| self.spec.strengths[a].total_cmp(&self.spec.strengths[b]));
+                let missed = order
+                    .iter()
+                    .rev()
+                    .find(|&&k| any.detection[m][k].rate < 0.5)
+                    .map(|&k| (self.spec.strengths[k], votes(m, k)));
+                let detected = order
+                    .iter()
+                    .find(|&&k| any.detection[m][k].rate >= 0.5)
+                    .map(|&k| (self.spec.strengths[k], votes(m, k)));
+                Hidden {
+                    manipulation: man,
+                    missed,
+                    detected,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Most tests drawn in the chart (the renderer has 8 series colours; "any test" takes one).

@@ -147,6 +147,7 @@ fn chart_keeps_each_manipulations_best_test_among_many() {
         },
         manipulation_descriptions: vec![String::new(), String::new()],
         mean_stations_changed: vec![vec![1.0], vec![1.0]],
+        mean_votes_moved: vec![vec![10.0], vec![0.0]],
         tests,
         skipped: vec![],
     };
@@ -191,6 +192,7 @@ fn chart_draws_every_test_that_reaches_eighty_percent_whatever_the_cap() {
         },
         manipulation_descriptions: vec![String::new()],
         mean_stations_changed: vec![vec![1.0]],
+        mean_votes_moved: vec![vec![10.0]],
         tests,
         skipped: vec![],
     };

@@ -96,6 +96,10 @@ pub fn section(c: &Calibration, figure: Option<&str>, caption: &str, b: &mut Vec
         });
     }
     b.push(Block::List(lines));
+    b.push(Block::Paragraph(
+        "The smallest manipulation these data could hide (missed by the whole battery in at least half of the copies):".into(),
+    ));
+    b.push(Block::List(hidden_sentences(c)));
     let mut header = vec!["test".to_string(), "baseline".to_string()];
     header.extend(spec.manipulations.iter().map(|m| {
         format!(
@@ -140,8 +144,44 @@ pub fn section(c: &Calibration, figure: Option<&str>, caption: &str, b: &mut Vec
     }
 }
 
+/// Per manipulation: the largest strength tried that the battery misses with probability ≥ 0.5
+/// and the votes it moves to the leader, or that even the weakest is detected.
+pub fn hidden_sentences(c: &Calibration) -> Vec<String> {
+    let votes = |v: f64| {
+        if v.is_finite() && v >= 0.5 {
+            format!(
+                "{} votes moved to the leader",
+                crate::text::fmt_int(v.round() as u64)
+            )
+        } else {
+            "no votes moved to the leader".to_string()
+        }
+    };
+    c.hidden()
+        .iter()
+        .map(|h| {
+            let name = h.manipulation.id().replace('_', " ");
+            match (h.missed, h.detected) {
+                (Some((s, v)), Some((d, dv))) => format!(
+                    "{name}: in {} of stations ({}) it is missed in at least half the copies; from {} ({}) it is detected in at least half.",
+                    pct(s), votes(v), pct(d), votes(dv)
+                ),
+                (Some((s, v)), None) => format!(
+                    "{name}: even in {} of stations, the most tried ({}), it is missed in at least half the copies.",
+                    pct(s), votes(v)
+                ),
+                (None, Some((d, dv))) => format!(
+                    "{name}: even in {} of stations, the fewest tried ({}), it is detected in at least half the copies.",
+                    pct(d), votes(dv)
+                ),
+                (None, None) => format!("{name}: no strength was tried."),
+            }
+        })
+        .collect()
+}
+
 /// `calibration.csv`: test, manipulation ("none" for the baseline), strength, copies, flagged,
-/// rate, Wilson interval, mean stations changed.
+/// rate, Wilson interval, mean stations changed, mean votes moved to the leader.
 pub fn csv(c: &Calibration) -> anyhow::Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -154,8 +194,9 @@ pub fn csv(c: &Calibration) -> anyhow::Result<Vec<u8>> {
         "ci95_low",
         "ci95_high",
         "mean_stations_changed",
+        "mean_votes_moved",
     ])?;
-    let row = |t: &str, m: &str, s: f64, r: &Rate, changed: f64| {
+    let row = |t: &str, m: &str, s: f64, r: &Rate, changed: f64, moved: f64| {
         vec![
             t.to_string(),
             m.to_string(),
@@ -166,10 +207,11 @@ pub fn csv(c: &Calibration) -> anyhow::Result<Vec<u8>> {
             r.ci95.0.to_string(),
             r.ci95.1.to_string(),
             changed.to_string(),
+            moved.to_string(),
         ]
     };
     for t in &c.tests {
-        w.write_record(row(&t.test_id, "none", 0.0, &t.baseline, 0.0))?;
+        w.write_record(row(&t.test_id, "none", 0.0, &t.baseline, 0.0, 0.0))?;
         for (m, man) in c.spec.manipulations.iter().enumerate() {
             for (k, &s) in c.spec.strengths.iter().enumerate() {
                 w.write_record(row(
@@ -178,6 +220,11 @@ pub fn csv(c: &Calibration) -> anyhow::Result<Vec<u8>> {
                     s,
                     &t.detection[m][k],
                     c.mean_stations_changed[m][k],
+                    c.mean_votes_moved
+                        .get(m)
+                        .and_then(|v| v.get(k))
+                        .copied()
+                        .unwrap_or(f64::NAN),
                 ))?;
             }
         }

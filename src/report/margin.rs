@@ -104,12 +104,41 @@ pub fn section(r: &super::Report<'_>) -> Option<Section> {
             .find(|t| t.id == id)
             .map_or_else(|| id.to_string(), |t| format!("{} ({id})", t.title))
     };
-    let sentences = sentences(&margin, &estimates, title_of);
+    let mut sentences = sentences(&margin, &estimates, title_of);
+    if let Some((c, _)) = &r.calibration {
+        sentences.extend(hidden(&margin, c));
+    }
     Some(Section {
         margin,
         estimates,
         sentences,
     })
+}
+
+/// With `--calibrate`: for each manipulation that moves votes, the largest one the battery misses
+/// in at least half of the copies, in votes, against the threshold.
+fn hidden(m: &Margin, c: &crate::power::Calibration) -> Vec<String> {
+    let threshold = m.to_lose_outright.map_or(m.to_tie, |x| x.min(m.to_tie)) as f64;
+    c.hidden()
+        .iter()
+        .filter_map(|h| {
+            let (s, v) = h.missed?;
+            (v.is_finite() && v >= 1.0).then(|| {
+                format!(
+                    "{} in {} % of stations, {} votes moved to {}, is missed by the whole battery in at least half of the resampled copies (--calibrate): {} the {} votes that would change the result.",
+                    h.manipulation.id().replace('_', " "),
+                    {
+                        let p = format!("{:.2}", 100.0 * s);
+                        p.trim_end_matches('0').trim_end_matches('.').to_string()
+                    },
+                    votes(v),
+                    m.first.0,
+                    proportion(v, threshold),
+                    votes(threshold)
+                )
+            })
+        })
+        .collect()
 }
 
 /// The national anomalous-vote estimates among the findings.
@@ -184,9 +213,12 @@ pub fn sentences(m: &Margin, est: &[Estimate], title_of: impl Fn(&str) -> String
     }
     let threshold = m.to_lose_outright.map_or(m.to_tie, |x| x.min(m.to_tie)) as f64;
     let what = if m.to_lose_outright.is_some_and(|x| x < m.to_tie) {
-        format!("the {} that would end the outright win", votes(threshold))
+        format!(
+            "the {} votes whose removal would end the outright win",
+            votes(threshold)
+        )
     } else {
-        format!("the {} margin", votes(threshold))
+        format!("the {}-vote margin", votes(threshold))
     };
     for e in est {
         let verdict = if e.interval.1 < threshold {
@@ -197,7 +229,7 @@ pub fn sentences(m: &Margin, est: &[Estimate], title_of: impl Fn(&str) -> String
             "its interval spans it"
         };
         out.push(format!(
-            "The estimated anomalous votes of {}, {} [{}, {}], are {} {what}: {verdict}.",
+            "{} estimates {} [{}, {}] anomalous votes, {} {what}: {verdict}.",
             title_of(e.test_id),
             votes(e.votes),
             votes(e.interval.0),
@@ -308,7 +340,7 @@ mod tests {
         );
         assert_eq!(s.len(), 2);
         assert!(
-            s[1].contains("10 % of the 200 margin: even its upper end is below it"),
+            s[1].contains("10 % of the 200-vote margin: even its upper end is below it"),
             "{}",
             s[1]
         );
