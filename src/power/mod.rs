@@ -50,6 +50,10 @@ pub use inject::Manipulation;
 const NOT_CALIBRATED: &[(&str, &str)] = &[
     ("fingerprint", "descriptive: a chart, no hypothesis test"),
     (
+        "clean_core_excess",
+        "descriptive: an estimate of anomalous votes, no verdict",
+    ),
+    (
         "klimek_model",
         "its verdict needs its own self-null (about a hundred refits of the model), too slow to repeat on every copy; its headline gives what clean elections of this shape give",
     ),

@@ -66,7 +66,7 @@ pub fn strata(tally: &Tally, size: &[u64]) -> Vec<u32> {
 
 /// Per station, a dense id of its deepest region with at least `MIN_REGION` stations (0 for all
 /// stations when no region is that large or the data have no regions).
-fn deepest_regions(t: &Tally) -> Vec<u32> {
+pub fn deepest_regions(t: &Tally) -> Vec<u32> {
     let n = t.n_stations();
     let sizes: Vec<Vec<usize>> = t
         .regions

@@ -6,8 +6,8 @@
 //!
 //! The rule (Shpilkin's, as in Kobak, Shpilkin & Pshenichnikov 2016 and EFToolkit's
 //! `ComputeShpilkinMethod`, option M2, with a 5-point core instead of one bin):
-//! 1. the votes cast per turnout bin, smoothed over 5 bins with weights 1, 2, 3, 2, 1 (spikes at whole percentages, themselves
-//!    a signature of made-up numbers, must not pick the mode);
+//! 1. the votes cast per turnout bin, smoothed over 5 bins with weights 1, 2, 3, 2, 1 (spikes at
+//!    whole percentages, themselves a signature of made-up numbers, must not pick the mode);
 //! 2. the clean peak k₀: the bin with the most votes at or below the overall turnout (stuffing
 //!    moves stations to the right of the peak, never to the left);
 //! 3. the clean core: bins k₀ − 2 … k₀ + 2; the leader's ratio to the others there, r₀ = W/O;
