@@ -17,8 +17,10 @@
 //!    denominator nᵢ (valid votes for shares, registered voters for turnout).
 //! 3. Per fraction a/b: O = stations with |yᵢ/nᵢ − a/b| ≤ 0.0005 (the package's 0.001 bins),
 //!    decided exactly as 2000·|yᵢb − anᵢ| ≤ nᵢb; the replicates give its null mean μ, SD and 95 %
-//!    band; z = (O − μ)/SD; p = P(Poisson(μ) ≥ O) — the null count is a sum of independent
-//!    station indicators, whose upper tail the Poisson bounds (variance ≤ mean); BH q-values
+//!    band; z = (O − μ)/SD; p = the Poisson mid-p P(X > O) + P(X = O)/2, X ~ Poisson(max(μ, 3/R))
+//!    — the null count is a sum of independent station indicators, whose variance is at most its
+//!    mean (the Poisson bounds its tail), the mid-p keeps small counts near uniform, and a mean no
+//!    replicate reached is only known to be below ≈ 3/R (rule of three); BH q-values
 //!    across the fractions. The finding's p is the Simes combination (= the smallest BH q, valid
 //!    for the nearly independent counts of disjoint windows); its statistic is the z of that
 //!    fraction. The fractions: every multiple of 1/20 and the thirds (21, including every fraction
@@ -54,7 +56,7 @@ pub const TEST: ForensicTest = ForensicTest {
     id: "rozenas_spikes",
     title: "Spikes at coarse fractions (Rozenas)",
     method: "Counts the stations whose leader share of valid votes (and the other major contenders' shares, and turnout) lies within ±0.05 points of a coarse fraction (every multiple of 1/20 and the thirds) and compares each count with Rozenas' resampled kernel density null: a mixture of betas fitted to the counts, every station redrawn from its posterior with its own denominator, so the honest spikes of small stations at simple fractions are reproduced. Per fraction: observed, null mean and SD, a Poisson tail p and BH q across fractions (the finding's p is their Simes combination); Rozenas' estimated share of stations on spikes (observed kernel density above the envelope of the resampled ones) with a bootstrap interval. Small stations, uncontested stations and two-candidate tables make simple fractions common; the null keeps those sizes.",
-    references: "Rozenas (2017) Political Analysis 25(1):41–56; R package spikes 1.1 (Rozenas 2016); Simes (1986) Biometrika 73:751",
+    references: "Rozenas (2017) Political Analysis 25(1):41–56; R package spikes 1.1 (Rozenas 2016); Simes (1986) Biometrika 73:751; Lancaster (1961) JASA 56:223",
     run,
 };
 
@@ -201,13 +203,14 @@ fn analyse_level(
         .enumerate()
         .filter_map(|(gl, m)| fits[gl].as_ref().map(|f| (gl, m, f)))
         .flat_map(|(gl, m, fit)| {
+            let lb = fit.ln_norms();
             m.iter().map(move |&i| {
                 let (y, n) = (s.y[i as usize], s.n[i as usize]);
                 Station {
                     y,
                     n,
                     g: gl as u32,
-                    cum: fit.cumulative(y, n),
+                    cum: fit.cumulative(&lb, y, n),
                 }
             })
         })
@@ -271,6 +274,13 @@ pub fn poisson_upper(o: u32, mu: f64) -> f64 {
     statrs::function::gamma::checked_gamma_lr(f64::from(o), mu.max(1e-12)).unwrap_or(1.0)
 }
 
+/// The mid-p of an excess: P(X > o) + P(X = o)/2 under Poisson(μ) (Lancaster 1961), whose null
+/// distribution is close to uniform for the small counts of rare fractions, where the plain
+/// tail P(X ≥ o) is far above uniform.
+pub fn poisson_mid_p(o: u32, mu: f64) -> f64 {
+    0.5 * (poisson_upper(o, mu) + poisson_upper(o + 1, mu))
+}
+
 /// "a/b".
 fn label(f: usize) -> String {
     format!("{}/{}", FRACTIONS[f].0, FRACTIONS[f].1)
@@ -293,7 +303,8 @@ fn finding(
             let (mean, sd, band_lo, band_hi) = moments(reps, f);
             let obs = f64::from(o.counts[f]);
             let z = if sd > 0.0 { (obs - mean) / sd } else { 0.0 };
-            let p = poisson_upper(o.counts[f], mean.max(1.0 / r));
+            // An expectation no replicate reached is known only to be below ≈ 3/R (rule of three).
+            let p = poisson_mid_p(o.counts[f], mean.max(3.0 / r));
             [obs, mean, sd, band_lo, band_hi, z, p]
         })
         .collect();
@@ -348,7 +359,7 @@ fn finding(
         statistic: Some(Statistic::new("z", z)),
         p_value: Some(simes),
         q_value: None,
-        p_value_source: Some(format!("Rozenas resampled kernel density null ({} replicates), Poisson tail per fraction, Simes combination across {K} fractions", null.replicates)),
+        p_value_source: Some(format!("Rozenas resampled kernel density null ({} replicates), Poisson mid-p per fraction, Simes combination across {K} fractions", null.replicates)),
         effect_size: Some(Statistic::new("spike_share", f_share)),
         verdict: Verdict::Consistent,
         reason: None,
@@ -413,6 +424,7 @@ mod tests {
     /// Observed and null counts at every fraction of one group of honest stations.
     fn null_of(y: &[u64], n: &[u64], reps: u32) -> (Observed, null::Null) {
         let fit = mixture::fit(y, n);
+        let lb = fit.ln_norms();
         let stations: Vec<Station> = y
             .iter()
             .zip(n)
@@ -420,7 +432,7 @@ mod tests {
                 y,
                 n,
                 g: 0,
-                cum: fit.cumulative(y, n),
+                cum: fit.cumulative(&lb, y, n),
             })
             .collect();
         let null = null::simulate(&stations, &[Some(fit)], reps, &|rep| {
@@ -482,6 +494,8 @@ mod tests {
         assert!((poisson_upper(5, 2.0) - 0.052_653).abs() < 1e-6);
         assert_eq!(poisson_upper(0, 3.0), 1.0);
         assert!((poisson_upper(1, 1.0) - (1.0 - (-1.0f64).exp())).abs() < 1e-12);
+        // mid-p: P(X ≥ 5) − P(X = 5)/2 with P(Pois(2) = 5) = e⁻²·32/120 = 0.036089.
+        assert!((poisson_mid_p(5, 2.0) - (0.052_653 - 0.036_089 / 2.0)).abs() < 1e-6);
     }
 
     #[test]

@@ -176,15 +176,29 @@ pub fn fit(y: &[u64], n: &[u64]) -> BetaMix {
 }
 
 impl BetaMix {
-    /// Cumulative responsibilities of one station (the last one, 1, is implicit).
-    pub fn cumulative(&self, y: u64, n: u64) -> [f32; MAX_COMPONENTS - 1] {
-        let l = self.w.len();
-        let mut resp = vec![0.0; l];
-        e_step(&[y], &[n], self, &mut resp);
+    /// log B(αₖ, βₖ) of every component (the normalisers `cumulative` needs).
+    pub fn ln_norms(&self) -> Vec<f64> {
+        (0..self.w.len())
+            .map(|k| ln_beta(self.alpha[k], self.beta[k]))
+            .collect()
+    }
+
+    /// Cumulative responsibilities of one station (the last one, 1, is implicit); `lb` from
+    /// `ln_norms`.
+    pub fn cumulative(&self, lb: &[f64], y: u64, n: u64) -> [f32; MAX_COMPONENTS - 1] {
+        let l = self.w.len().min(MAX_COMPONENTS);
+        let mut lp = [f64::NEG_INFINITY; MAX_COMPONENTS];
+        for k in 0..l {
+            if self.w[k] > 0.0 {
+                lp[k] = self.w[k].ln() + ln_bb(y, n, self.alpha[k], self.beta[k], lb[k]);
+            }
+        }
+        let top = lp[..l].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = lp[..l].iter().map(|v| (v - top).exp()).sum();
         let mut out = [1.0f32; MAX_COMPONENTS - 1];
         let mut acc = 0.0;
-        for k in 0..(l - 1).min(MAX_COMPONENTS - 1) {
-            acc += resp[k];
+        for k in 0..l.saturating_sub(1) {
+            acc += (lp[k] - top).exp() / sum;
             out[k] = acc as f32;
         }
         out
@@ -275,7 +289,7 @@ mod tests {
         let m = fit(&y, &n);
         assert!(m.w.len() >= 2, "{m:?}");
         for i in 0..50 {
-            let cum = m.cumulative(y[i], n[i]);
+            let cum = m.cumulative(&m.ln_norms(), y[i], n[i]);
             let k = m.pick(&cum, uniform(&mut r));
             let d = m.draw(y[i], n[i], k, &mut r);
             assert!(d <= n[i]);

@@ -221,7 +221,7 @@ pub fn spike_share(
     (0..GRID)
         .filter(|&j| kde[j] > kde_max[j])
         .map(|j| (f64::from(bins[j]) / n - bin_sum[j] as f64 / (r * n)).max(0.0))
-        .sum()
+        .fold(0.0, |a, b| a + b)
 }
 
 /// Percentile 95 % interval of the spike share over `BOOT` bootstrap resamples of the group's
