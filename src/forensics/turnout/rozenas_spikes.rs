@@ -521,7 +521,7 @@ mod tests {
         let mut planted = 0;
         for i in 0..t.n_stations() {
             let v = t.valid[i];
-            if v % 2 == 0 && i % 10 == 0 {
+            if v.is_multiple_of(2) && i.is_multiple_of(10) {
                 let minor = t.candidates[2].votes[i];
                 if v / 2 + minor <= v {
                     t.candidates[0].votes[i] = v / 2;
