@@ -30,8 +30,9 @@
 //!    bandwidth 10⁻⁴ on the 1,001-point grid of [0, 1]; the upper envelope = the pointwise maximum
 //!    of the replicates' densities; F = Σⱼ max(0, wⱼ − w̄ⱼ) over the grid points j where the
 //!    observed density exceeds the envelope, wⱼ the observed share of stations in bin j, w̄ⱼ the
-//!    replicates' mean. Its 95 % interval: percentile bootstrap over the group's stations with
-//!    the null held fixed (the package instead redraws the mixture from its posterior, `confInt`).
+//!    replicates' mean. Its 95 % interval: bias-corrected percentile bootstrap over the group's
+//!    stations with the null held fixed (`null::spike_share_interval`; the package instead
+//!    redraws the mixture from its posterior, `confInt`).
 //!
 //! Honest causes of spikes: small stations (a table of 4 valid votes puts 3/8 of its honest draws
 //! on 1/2 or 3/4), uncontested or single-party stations, two-candidate tables (the two shares are
@@ -206,12 +207,7 @@ fn analyse_level(
             let lb = fit.ln_norms();
             m.iter().map(move |&i| {
                 let (y, n) = (s.y[i as usize], s.n[i as usize]);
-                Station {
-                    y,
-                    n,
-                    g: gl as u32,
-                    cum: fit.cumulative(&lb, y, n),
-                }
+                Station::new(fit, &lb, y, n, gl as u32)
             })
         })
         .collect();
@@ -428,12 +424,7 @@ mod tests {
         let stations: Vec<Station> = y
             .iter()
             .zip(n)
-            .map(|(&y, &n)| Station {
-                y,
-                n,
-                g: 0,
-                cum: fit.cumulative(&lb, y, n),
-            })
+            .map(|(&y, &n)| Station::new(&fit, &lb, y, n, 0))
             .collect();
         let null = null::simulate(&stations, &[Some(fit)], reps, &|rep| {
             ChaCha8Rng::seed_from_u64(1000 + u64::from(rep))
@@ -538,6 +529,9 @@ mod tests {
         assert_eq!(nat.details["strongest_fraction"], "1/2");
         let share = nat.effect_size.as_ref().unwrap().value;
         assert!(share > 0.02 && share < 0.08, "{}", nat.headline);
+        let interval = nat.details["spike_share_interval"].as_array().unwrap();
+        let (lo, hi) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+        assert!(lo <= share && share <= hi && lo > 0.0, "{}", nat.headline);
         assert_eq!(out.figures.len(), 3);
         let again = run(&Battery::new(&t, &params)).unwrap();
         assert_eq!(again.findings[0].headline, nat.headline);

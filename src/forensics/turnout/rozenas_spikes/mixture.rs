@@ -210,22 +210,27 @@ impl BetaMix {
         (0..l - 1).find(|&k| u < cum[k]).unwrap_or(l - 1)
     }
 
-    /// Posterior-predictive draw of a station's count from component `k`.
-    pub fn draw(&self, y: u64, n: u64, k: usize, r: &mut ChaCha8Rng) -> u64 {
-        if n == 0 {
-            return 0;
-        }
+    /// The posterior-predictive draw of a station's count from component `k`, prepared once.
+    pub fn prepare(&self, y: u64, n: u64, k: usize) -> Draw {
         let a = y as f64 + self.alpha[k];
-        let b = (n - y) as f64 + self.beta[k];
+        let b = n.saturating_sub(y) as f64 + self.beta[k];
         let nf = n as f64;
         let s = a + b;
         let var = nf * a * b * (s + nf) / (s * s * (s + 1.0));
         if var >= 25.0 && a.min(b) >= 10.0 {
-            let z: f64 = StandardNormal.sample(r);
-            return (nf * a / s + var.sqrt() * z + 0.5).floor().clamp(0.0, nf) as u64;
+            Draw::Normal {
+                mean: nf * a / s + 0.5,
+                sd: var.sqrt(),
+            }
+        } else {
+            Draw::Exact { a, b }
         }
-        let p = Beta::new(a, b).map_or(a / s, |d| d.sample(r));
-        binomial_u64(r, n, p)
+    }
+
+    /// Posterior-predictive draw of a station's count from component `k`.
+    #[cfg(test)]
+    pub fn draw(&self, y: u64, n: u64, k: usize, r: &mut ChaCha8Rng) -> u64 {
+        self.prepare(y, n, k).sample(n, r)
     }
 
     /// Mean of the mixture.
@@ -233,6 +238,32 @@ impl BetaMix {
         (0..self.w.len())
             .map(|k| self.w[k] * self.alpha[k] / (self.alpha[k] + self.beta[k]))
             .sum()
+    }
+}
+
+/// A prepared posterior-predictive draw: normal with the beta-binomial mean (plus ½ for the
+/// continuity rounding) and SD, or exact through Beta(a, b) and a binomial.
+#[derive(Debug, Clone, Copy)]
+pub enum Draw {
+    Normal { mean: f64, sd: f64 },
+    Exact { a: f64, b: f64 },
+}
+
+impl Draw {
+    pub fn sample(self, n: u64, r: &mut ChaCha8Rng) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        match self {
+            Draw::Normal { mean, sd } => {
+                let z: f64 = StandardNormal.sample(r);
+                (mean + sd * z).floor().clamp(0.0, n as f64) as u64
+            }
+            Draw::Exact { a, b } => {
+                let p = Beta::new(a, b).map_or(a / (a + b), |d| d.sample(r));
+                binomial_u64(r, n, p)
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::mixture::{uniform, BetaMix, MAX_COMPONENTS};
+use super::mixture::{uniform, BetaMix, Draw, MAX_COMPONENTS};
 use crate::stats::sampling::binomial_u64;
 
 /// The coarse fractions: every multiple of 1/20 in (0, 1) and the thirds (p, q in lowest terms).
@@ -50,17 +50,43 @@ pub const BOOT: usize = 200;
 /// within ±0.0005 of one of the fractions.
 const LCM: u64 = 60;
 
-/// Whether y/n lies within ±0.0005 of p/q, exactly: 2000·|yq − pn| ≤ nq.
+/// Largest denominator of the 64-bit fast path (2000·60·n and 2000·y + n fit in u64).
+const FAST_N: u64 = 1 << 40;
+
+/// Whether y/n lies within ±0.0005 of p/q (q ≤ 60), exactly: 2000·|yq − pn| ≤ nq.
 pub fn in_window(y: u64, n: u64, p: u64, q: u64) -> bool {
+    if n < FAST_N && y <= n && q <= 60 {
+        return 2000 * (y * q).abs_diff(p * n) <= n * q;
+    }
     let (y, n, p, q) = (y as u128, n as u128, p as u128, q as u128);
     2000 * (y * q).abs_diff(p * n) <= n * q
 }
 
+/// Index of the fraction k/60 for every k (`None` when k/60 is not one of the fractions).
+const BY_SIXTIETH: [Option<u8>; 61] = {
+    let mut t = [None; 61];
+    let mut f = 0;
+    while f < K {
+        let (p, q) = FRACTIONS[f];
+        t[(p * (LCM / q)) as usize] = Some(f as u8);
+        f += 1;
+    }
+    t
+};
+
+/// round(m·y/n) for y ≤ n, exactly.
+fn nearest(y: u64, n: u64, m: u64) -> u64 {
+    if n < FAST_N && y <= n {
+        (2 * m * y + n) / (2 * n)
+    } else {
+        ((2 * u128::from(m) * u128::from(y) + u128::from(n)) / (2 * u128::from(n))) as u64
+    }
+}
+
 /// The fraction whose window holds y/n, if any (n > 0).
 pub fn fraction_of(y: u64, n: u64) -> Option<usize> {
-    let (yy, nn) = (y as u128, n as u128);
-    let k = ((2 * u128::from(LCM) * yy + nn) / (2 * nn)) as u64; // nearest multiple of 1/60
-    let f = FRACTIONS.iter().position(|&(p, q)| p * (LCM / q) == k)?;
+    let k = nearest(y, n, LCM); // nearest multiple of 1/60
+    let f = usize::from((*BY_SIXTIETH.get(k as usize)?)?);
     let (p, q) = FRACTIONS[f];
     in_window(y, n, p, q).then_some(f)
 }
@@ -68,8 +94,7 @@ pub fn fraction_of(y: u64, n: u64) -> Option<usize> {
 /// The package's grid point nearest to y/n (0..=1000) and the point's Gaussian kernel weight
 /// φ(d/h)/h (the other grid points lie ≥ 5h away: their weight is below 10⁻⁵ of the peak).
 pub fn grid_point(y: u64, n: u64) -> (usize, f64) {
-    let (yy, nn) = (y as u128, n as u128);
-    let j = ((2000 * yy + nn) / (2 * nn)).min(1000) as usize;
+    let j = nearest(y, n, 1000).min(1000) as usize;
     let d = (y as f64 / n as f64 - j as f64 / 1000.0) / BANDWIDTH;
     (
         j,
@@ -84,6 +109,24 @@ pub struct Station {
     pub n: u64,
     pub g: u32,
     pub cum: [f32; MAX_COMPONENTS - 1],
+    /// The prepared draw of each component (`BetaMix::prepare`).
+    pub draws: [Draw; MAX_COMPONENTS],
+}
+
+impl Station {
+    pub fn new(fit: &BetaMix, lb: &[f64], y: u64, n: u64, g: u32) -> Station {
+        let mut draws = [Draw::Exact { a: 1.0, b: 1.0 }; MAX_COMPONENTS];
+        for (k, d) in draws.iter_mut().enumerate().take(fit.w.len()) {
+            *d = fit.prepare(y, n, k);
+        }
+        Station {
+            y,
+            n,
+            g,
+            cum: fit.cumulative(lb, y, n),
+            draws,
+        }
+    }
 }
 
 /// Observed window counts, grid histogram and kernel density of one group.
@@ -167,8 +210,13 @@ pub fn simulate(
                 let Some(fit) = &fits[s.g as usize] else {
                     continue;
                 };
-                let k = fit.pick(&s.cum, uniform(&mut r));
-                let y = fit.draw(s.y, s.n, k, &mut r);
+                // One component: no choice to draw.
+                let k = if s.cum[0] >= 1.0 {
+                    0
+                } else {
+                    fit.pick(&s.cum, uniform(&mut r))
+                };
+                let y = s.draws[k].sample(s.n, &mut r);
                 if let Some(f) = fraction_of(y, s.n) {
                     counts[s.g as usize][f] += 1;
                 }
@@ -224,10 +272,13 @@ pub fn spike_share(
         .fold(0.0, |a, b| a + b)
 }
 
-/// Percentile 95 % interval of the spike share over `BOOT` bootstrap resamples of the group's
-/// stations with the null held fixed. A resample's histogram is multinomial over the observed
-/// bins (drawn as successive conditional binomials); its density in a bin is the observed one
-/// scaled by the bin's count ratio (the stations of a bin keep their mean kernel weight).
+/// Bias-corrected percentile 95 % interval of the spike share over `BOOT` bootstrap resamples of
+/// the group's stations with the null held fixed. A resample's histogram is multinomial over the
+/// observed bins (drawn as successive conditional binomials); its density in a bin is the
+/// observed one scaled by the bin's count ratio (the stations of a bin keep their mean kernel
+/// weight). Resampling adds multinomial noise to every bin, so more bins exceed the fixed
+/// envelope than in the data and the resampled shares sit above the estimate: the percentiles are
+/// shifted down by that bias (mean of the resamples − estimate) and floored at 0.
 pub fn spike_share_interval(
     o: &Observed,
     bin_sum: &[u64],
@@ -261,7 +312,10 @@ pub fn spike_share_interval(
         })
         .collect();
     draws.sort_by(f64::total_cmp);
-    let at = |q: f64| draws[((q * (BOOT - 1) as f64).round() as usize).min(BOOT - 1)];
+    let estimate = spike_share(&o.bins, &o.kde, n, bin_sum, kde_max, r);
+    let bias = draws.iter().sum::<f64>() / BOOT as f64 - estimate;
+    let at =
+        |q: f64| (draws[((q * (BOOT - 1) as f64).round() as usize).min(BOOT - 1)] - bias).max(0.0);
     (at(0.025), at(0.975))
 }
 
@@ -288,6 +342,11 @@ mod tests {
         for (f, &(p, q)) in FRACTIONS.iter().enumerate() {
             assert_eq!(fraction_of(p * 7, q * 7), Some(f));
         }
+        // Denominators past the 64-bit fast path give the same answers.
+        assert!(in_window(1 << 41, 1 << 42, 1, 2));
+        assert_eq!(fraction_of((1 << 42) / 4 * 3, 1 << 42), Some(16));
+        assert_eq!(fraction_of(u64::MAX / 2, u64::MAX), Some(10));
+        assert_eq!(grid_point(u64::MAX, u64::MAX).0, 1000);
         assert_eq!(grid_point(1, 2).0, 500);
         assert!(
             (grid_point(1, 2).1 - 1.0 / (BANDWIDTH * (2.0 * std::f64::consts::PI).sqrt())).abs()
