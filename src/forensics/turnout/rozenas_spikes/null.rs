@@ -177,6 +177,10 @@ struct Acc {
     counts: Vec<(u32, Vec<[u32; K]>)>,
     bin_sum: Vec<u64>,
     kde_max: Vec<f64>,
+    /// One replicate's histogram and density, and the cells it touched (reset after each).
+    bins: Vec<u32>,
+    kde: Vec<f64>,
+    touched: Vec<u32>,
 }
 
 /// Simulate `replicates` copies of the level; `rng_of(rep)` is the replicate's stream.
@@ -198,14 +202,15 @@ pub fn simulate(
         counts: Vec::new(),
         bin_sum: vec![0; groups * GRID],
         kde_max: vec![0.0; groups * GRID],
+        bins: vec![0; groups * GRID],
+        kde: vec![0.0; groups * GRID],
+        touched: Vec::new(),
     };
     let acc = (0..replicates)
         .into_par_iter()
         .fold(empty, |mut acc, rep| {
             let mut r = rng_of(rep);
             let mut counts = vec![[0u32; K]; groups];
-            let mut bins = vec![0u32; groups * GRID];
-            let mut kde = vec![0.0f64; groups * GRID];
             for s in stations {
                 let Some(fit) = &fits[s.g as usize] else {
                     continue;
@@ -221,16 +226,25 @@ pub fn simulate(
                     counts[s.g as usize][f] += 1;
                 }
                 let (j, w) = grid_point(y, s.n);
-                bins[s.g as usize * GRID + j] += 1;
-                kde[s.g as usize * GRID + j] += w;
+                let cell = s.g as usize * GRID + j;
+                if acc.bins[cell] == 0 {
+                    acc.touched.push(cell as u32);
+                }
+                acc.bins[cell] += 1;
+                acc.kde[cell] += w;
             }
-            for i in 0..groups * GRID {
-                acc.bin_sum[i] += u64::from(bins[i]);
-                let v = kde[i] / sizes[i / GRID].max(1.0);
+            // Cells no station reached have density 0, which never raises the envelope.
+            for &cell in &acc.touched {
+                let i = cell as usize;
+                acc.bin_sum[i] += u64::from(acc.bins[i]);
+                let v = acc.kde[i] / sizes[i / GRID].max(1.0);
                 if v > acc.kde_max[i] {
                     acc.kde_max[i] = v;
                 }
+                acc.bins[i] = 0;
+                acc.kde[i] = 0.0;
             }
+            acc.touched.clear();
             acc.counts.push((rep, counts));
             acc
         })
