@@ -392,7 +392,7 @@ fn bar_panel(
 ) -> BarPanel {
     BarPanel {
         title: format!("{} at coarse fractions (national, {} stations)", subject_label(s), fmt_int(f.n)),
-        caption: format!("Share of stations whose {} lies within ±0.05 points of each fraction, against Rozenas' resampled null that redraws every station at its own size (dots: mean; band: 95 % of replicates). Small stations put honest mass on simple fractions and the null reproduces it; a bar above its band is an excess. {}", s.what, f.headline),
+        caption: format!("Share of stations whose {} lies within ±0.05 points of each fraction, against Rozenas' resampled null that redraws every station at its own size. Dots: the null's mean; band: 95 % of its replicates. Small stations put honest mass on simple fractions and the null reproduces it; a bar above its band is an excess. {}", s.what, f.headline),
         x_label: "fraction".into(),
         y_label: "share of stations".into(),
         categories: (0..K).map(label).collect(),

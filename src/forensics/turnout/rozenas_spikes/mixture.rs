@@ -35,7 +35,8 @@ use crate::stats::sampling::binomial_u64;
 pub const MAX_COMPONENTS: usize = 3;
 /// Most stations the EM runs on (a systematic sample of larger groups).
 pub const FIT_MAX: usize = 5_000;
-const MAX_ITER: usize = 200;
+/// EM iterations at most (the moment M-step converges in tens; regions fit on their own).
+const MAX_ITER: usize = 60;
 
 /// A fitted mixture of betas.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +117,7 @@ fn fit_l(y: &[u64], n: &[u64], l: usize) -> BetaMix {
     for _ in 0..MAX_ITER {
         let ll = e_step(y, n, &mix, &mut resp);
         mix.loglik = ll;
-        if (ll - prev).abs() <= 1e-7 * ll.abs().max(1.0) {
+        if (ll - prev).abs() <= 1e-6 * ll.abs().max(1.0) {
             break;
         }
         prev = ll;
