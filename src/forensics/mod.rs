@@ -51,6 +51,7 @@ pub const ALL: &[ForensicTest] = &[
     turnout::turnout_share_relation::TEST,
     turnout::fingerprint::TEST,
     turnout::integer_percentages::TEST,
+    turnout::rozenas_spikes::TEST,
     turnout::extreme_stations::TEST,
     turnout::klimek_model::TEST,
     turnout::clean_core_excess::TEST,

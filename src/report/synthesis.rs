@@ -59,6 +59,11 @@ const FAMILIES: &[Family] = &[
         honest: "very small stations, where every share is a coarse fraction",
     },
     Family {
+        label: "Vote shares and turnout at coarse fractions (results written to a target)",
+        tests: &["rozenas_spikes"],
+        honest: "small stations, uncontested stations and two-candidate tables put honest mass on simple fractions (the null keeps station sizes for that)",
+    },
+    Family {
         label: "The shape of the turnout and share distributions",
         tests: &["turnout_distribution", "vote_share_distribution"],
         honest: "an election that mixes regions of different habits has several peaks honestly",

@@ -17,6 +17,7 @@ pub mod extreme_stations;
 pub mod fingerprint;
 pub mod integer_percentages;
 pub mod klimek_model;
+pub mod rozenas_spikes;
 pub mod turnout_distribution;
 pub mod turnout_share_relation;
 pub mod vote_share_distribution;

@@ -1,0 +1,390 @@
+//! The windows, the resampled null and Rozenas' spike share of `rozenas_spikes`: per level of
+//! groups (the whole dataset, or the regions of one level, which partition the stations), every
+//! replicate redraws every station's count from its group's fitted mixture (`mixture`) with the
+//! station's own denominator and records, per group, the stations within each fraction's window
+//! and the 0.001-grid histogram and kernel density of the shares (the package's `fraud`).
+
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::mixture::{uniform, BetaMix, Draw, MAX_COMPONENTS};
+use crate::stats::sampling::binomial_u64;
+
+/// The coarse fractions: every multiple of 1/20 in (0, 1) and the thirds (p, q in lowest terms).
+/// Every fraction with a denominator ≤ 5 is among them.
+pub const FRACTIONS: [(u64, u64); 21] = [
+    (1, 20),
+    (1, 10),
+    (3, 20),
+    (1, 5),
+    (1, 4),
+    (3, 10),
+    (1, 3),
+    (7, 20),
+    (2, 5),
+    (9, 20),
+    (1, 2),
+    (11, 20),
+    (3, 5),
+    (13, 20),
+    (2, 3),
+    (7, 10),
+    (3, 4),
+    (4, 5),
+    (17, 20),
+    (9, 10),
+    (19, 20),
+];
+/// Number of fractions.
+pub const K: usize = FRACTIONS.len();
+/// Half-width of a window (share points as a fraction): the package's 0.001 bins, ±0.0005.
+pub const HALF_WIDTH: f64 = 0.0005;
+/// Points of the package's density grid on [0, 1] (spacing 0.001).
+pub const GRID: usize = 1001;
+/// The package's Gaussian kernel bandwidth.
+pub const BANDWIDTH: f64 = 1e-4;
+/// Bootstrap draws of the spike share's interval.
+pub const BOOT: usize = 200;
+
+/// Least common multiple of the denominators: only the nearest multiple of 1/60 can hold a share
+/// within ±0.0005 of one of the fractions.
+const LCM: u64 = 60;
+
+/// Largest denominator of the 64-bit fast path (2000·60·n and 2000·y + n fit in u64).
+const FAST_N: u64 = 1 << 40;
+
+/// Whether y/n lies within ±0.0005 of p/q (q ≤ 60), exactly: 2000·|yq − pn| ≤ nq.
+pub fn in_window(y: u64, n: u64, p: u64, q: u64) -> bool {
+    if n < FAST_N && y <= n && q <= 60 {
+        return 2000 * (y * q).abs_diff(p * n) <= n * q;
+    }
+    let (y, n, p, q) = (y as u128, n as u128, p as u128, q as u128);
+    2000 * (y * q).abs_diff(p * n) <= n * q
+}
+
+/// Index of the fraction k/60 for every k (`None` when k/60 is not one of the fractions).
+const BY_SIXTIETH: [Option<u8>; 61] = {
+    let mut t = [None; 61];
+    let mut f = 0;
+    while f < K {
+        let (p, q) = FRACTIONS[f];
+        t[(p * (LCM / q)) as usize] = Some(f as u8);
+        f += 1;
+    }
+    t
+};
+
+/// round(m·y/n) for y ≤ n, exactly.
+fn nearest(y: u64, n: u64, m: u64) -> u64 {
+    if n < FAST_N && y <= n {
+        (2 * m * y + n) / (2 * n)
+    } else {
+        ((2 * u128::from(m) * u128::from(y) + u128::from(n)) / (2 * u128::from(n))) as u64
+    }
+}
+
+/// The fraction whose window holds y/n, if any (n > 0).
+pub fn fraction_of(y: u64, n: u64) -> Option<usize> {
+    let k = nearest(y, n, LCM); // nearest multiple of 1/60
+    let f = usize::from((*BY_SIXTIETH.get(k as usize)?)?);
+    let (p, q) = FRACTIONS[f];
+    in_window(y, n, p, q).then_some(f)
+}
+
+/// The package's grid point nearest to y/n (0..=1000) and the point's Gaussian kernel weight
+/// φ(d/h)/h (the other grid points lie ≥ 5h away: their weight is below 10⁻⁵ of the peak).
+pub fn grid_point(y: u64, n: u64) -> (usize, f64) {
+    let j = nearest(y, n, 1000).min(1000) as usize;
+    let d = (y as f64 / n as f64 - j as f64 / 1000.0) / BANDWIDTH;
+    (
+        j,
+        (-0.5 * d * d).exp() / (BANDWIDTH * (2.0 * std::f64::consts::PI).sqrt()),
+    )
+}
+
+/// One station of a level: count, denominator, group (index within the level) and its cumulative
+/// component responsibilities under its group's mixture.
+pub struct Station {
+    pub y: u64,
+    pub n: u64,
+    pub g: u32,
+    pub cum: [f32; MAX_COMPONENTS - 1],
+    /// The prepared draw of each component (`BetaMix::prepare`).
+    pub draws: [Draw; MAX_COMPONENTS],
+}
+
+impl Station {
+    pub fn new(fit: &BetaMix, lb: &[f64], y: u64, n: u64, g: u32) -> Station {
+        let mut draws = [Draw::Exact { a: 1.0, b: 1.0 }; MAX_COMPONENTS];
+        for (k, d) in draws.iter_mut().enumerate().take(fit.w.len()) {
+            *d = fit.prepare(y, n, k);
+        }
+        Station {
+            y,
+            n,
+            g,
+            cum: fit.cumulative(lb, y, n),
+            draws,
+        }
+    }
+}
+
+/// Observed window counts, grid histogram and kernel density of one group.
+pub struct Observed {
+    pub stations: u64,
+    pub counts: [u32; K],
+    pub bins: Vec<u32>,
+    pub kde: Vec<f64>,
+}
+
+pub fn observe(stations: &[Station], groups: usize) -> Vec<Observed> {
+    let mut out: Vec<Observed> = (0..groups)
+        .map(|_| Observed {
+            stations: 0,
+            counts: [0; K],
+            bins: vec![0; GRID],
+            kde: vec![0.0; GRID],
+        })
+        .collect();
+    for s in stations {
+        let o = &mut out[s.g as usize];
+        o.stations += 1;
+        if let Some(f) = fraction_of(s.y, s.n) {
+            o.counts[f] += 1;
+        }
+        let (j, w) = grid_point(s.y, s.n);
+        o.bins[j] += 1;
+        o.kde[j] += w;
+    }
+    for o in &mut out {
+        let n = o.stations.max(1) as f64;
+        o.kde.iter_mut().for_each(|v| *v /= n);
+    }
+    out
+}
+
+/// The null of one level: per group, the window counts of every replicate (replicate order), the
+/// sum over replicates of the grid histogram and the pointwise maximum of the kernel densities
+/// (the package's upper envelope `ymax`).
+pub struct Null {
+    pub counts: Vec<Vec<[u32; K]>>,
+    pub bin_sum: Vec<Vec<u64>>,
+    pub kde_max: Vec<Vec<f64>>,
+    pub replicates: u32,
+}
+
+struct Acc {
+    counts: Vec<(u32, Vec<[u32; K]>)>,
+    bin_sum: Vec<u64>,
+    kde_max: Vec<f64>,
+    /// One replicate's histogram and density, and the cells it touched (reset after each).
+    bins: Vec<u32>,
+    kde: Vec<f64>,
+    touched: Vec<u32>,
+}
+
+/// Simulate `replicates` copies of the level; `rng_of(rep)` is the replicate's stream.
+pub fn simulate(
+    stations: &[Station],
+    fits: &[Option<BetaMix>],
+    replicates: u32,
+    rng_of: &(dyn Fn(u32) -> ChaCha8Rng + Sync),
+) -> Null {
+    let groups = fits.len();
+    let sizes: Vec<f64> = {
+        let mut s = vec![0.0; groups];
+        for st in stations {
+            s[st.g as usize] += 1.0;
+        }
+        s
+    };
+    let empty = || Acc {
+        counts: Vec::new(),
+        bin_sum: vec![0; groups * GRID],
+        kde_max: vec![0.0; groups * GRID],
+        bins: vec![0; groups * GRID],
+        kde: vec![0.0; groups * GRID],
+        touched: Vec::new(),
+    };
+    let acc = (0..replicates)
+        .into_par_iter()
+        .fold(empty, |mut acc, rep| {
+            let mut r = rng_of(rep);
+            let mut counts = vec![[0u32; K]; groups];
+            for s in stations {
+                let Some(fit) = &fits[s.g as usize] else {
+                    continue;
+                };
+                // One component: no choice to draw.
+                let k = if s.cum[0] >= 1.0 {
+                    0
+                } else {
+                    fit.pick(&s.cum, uniform(&mut r))
+                };
+                let y = s.draws[k].sample(s.n, &mut r);
+                if let Some(f) = fraction_of(y, s.n) {
+                    counts[s.g as usize][f] += 1;
+                }
+                let (j, w) = grid_point(y, s.n);
+                let cell = s.g as usize * GRID + j;
+                if acc.bins[cell] == 0 {
+                    acc.touched.push(cell as u32);
+                }
+                acc.bins[cell] += 1;
+                acc.kde[cell] += w;
+            }
+            // Cells no station reached have density 0, which never raises the envelope.
+            for &cell in &acc.touched {
+                let i = cell as usize;
+                acc.bin_sum[i] += u64::from(acc.bins[i]);
+                let v = acc.kde[i] / sizes[i / GRID].max(1.0);
+                if v > acc.kde_max[i] {
+                    acc.kde_max[i] = v;
+                }
+                acc.bins[i] = 0;
+                acc.kde[i] = 0.0;
+            }
+            acc.touched.clear();
+            acc.counts.push((rep, counts));
+            acc
+        })
+        .reduce(empty, |mut a, b| {
+            for i in 0..groups * GRID {
+                a.bin_sum[i] += b.bin_sum[i];
+                a.kde_max[i] = a.kde_max[i].max(b.kde_max[i]);
+            }
+            a.counts.extend(b.counts);
+            a
+        });
+    let mut reps = acc.counts;
+    reps.sort_by_key(|(rep, _)| *rep);
+    Null {
+        counts: (0..groups)
+            .map(|g| reps.iter().map(|(_, c)| c[g]).collect())
+            .collect(),
+        bin_sum: acc.bin_sum.chunks(GRID).map(<[u64]>::to_vec).collect(),
+        kde_max: acc.kde_max.chunks(GRID).map(<[f64]>::to_vec).collect(),
+        replicates,
+    }
+}
+
+/// Rozenas' estimated share of stations on spikes (the package's `fraud` / 100): the positive
+/// excess of the observed share of stations in each 0.001 bin over the replicates' mean share,
+/// summed over the bins where the observed kernel density exceeds the upper envelope of the
+/// replicates' densities.
+pub fn spike_share(
+    bins: &[u32],
+    kde: &[f64],
+    n: f64,
+    bin_sum: &[u64],
+    kde_max: &[f64],
+    r: f64,
+) -> f64 {
+    (0..GRID)
+        .filter(|&j| kde[j] > kde_max[j])
+        .map(|j| (f64::from(bins[j]) / n - bin_sum[j] as f64 / (r * n)).max(0.0))
+        .fold(0.0, |a, b| a + b)
+}
+
+/// Bias-corrected percentile 95 % interval of the spike share over `BOOT` bootstrap resamples of
+/// the group's stations with the null held fixed. A resample's histogram is multinomial over the
+/// observed bins (drawn as successive conditional binomials); its density in a bin is the
+/// observed one scaled by the bin's count ratio (the stations of a bin keep their mean kernel
+/// weight). Resampling adds multinomial noise to every bin, so more bins exceed the fixed
+/// envelope than in the data and the resampled shares sit above the estimate: the percentiles are
+/// shifted down by that bias (mean of the resamples − estimate) and floored at 0.
+pub fn spike_share_interval(
+    o: &Observed,
+    bin_sum: &[u64],
+    kde_max: &[f64],
+    r: f64,
+    rng_of: &(dyn Fn(u32) -> ChaCha8Rng + Sync),
+) -> (f64, f64) {
+    let n = o.stations as f64;
+    let occupied: Vec<usize> = (0..GRID).filter(|&j| o.bins[j] > 0).collect();
+    let mut draws: Vec<f64> = (0..BOOT as u32)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = rng_of(b);
+            let mut left = o.stations;
+            let mut rest = n;
+            let mut bins = vec![0u32; GRID];
+            let mut kde = vec![0.0; GRID];
+            for &j in &occupied {
+                let c = f64::from(o.bins[j]);
+                let k = if rest <= c {
+                    left
+                } else {
+                    binomial_u64(&mut rng, left, c / rest)
+                };
+                left -= k;
+                rest -= c;
+                bins[j] = k as u32;
+                kde[j] = o.kde[j] * k as f64 / c;
+            }
+            spike_share(&bins, &kde, n, bin_sum, kde_max, r)
+        })
+        .collect();
+    draws.sort_by(f64::total_cmp);
+    let estimate = spike_share(&o.bins, &o.kde, n, bin_sum, kde_max, r);
+    let bias = draws.iter().sum::<f64>() / BOOT as f64 - estimate;
+    let at =
+        |q: f64| (draws[((q * (BOOT - 1) as f64).round() as usize).min(BOOT - 1)] - bias).max(0.0);
+    (at(0.025), at(0.975))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_exact_at_their_edges() {
+        assert!(in_window(1, 2, 1, 2));
+        assert!(in_window(1001, 2000, 1, 2)); // 0.5005: on the edge, inside
+        assert!(!in_window(1002, 2001, 1, 2)); // 0.50075: outside
+        assert!(in_window(333, 1000, 1, 3)); // |0.333 − 1/3| = 0.00033
+        assert!(!in_window(332, 1000, 1, 3));
+        assert_eq!(fraction_of(1, 2), Some(10));
+        assert_eq!(fraction_of(2, 3), Some(14));
+        assert_eq!(fraction_of(667, 1000), Some(14));
+        assert_eq!(fraction_of(3, 4), Some(16));
+        assert_eq!(fraction_of(1, 7), None);
+        assert_eq!(fraction_of(0, 5), None);
+        assert_eq!(fraction_of(5, 5), None);
+        assert_eq!(fraction_of(19, 20), Some(20));
+        // Every fraction is found from its own value.
+        for (f, &(p, q)) in FRACTIONS.iter().enumerate() {
+            assert_eq!(fraction_of(p * 7, q * 7), Some(f));
+        }
+        // Denominators past the 64-bit fast path give the same answers.
+        assert!(in_window(1 << 41, 1 << 42, 1, 2));
+        assert_eq!(fraction_of((1 << 42) / 4 * 3, 1 << 42), Some(16));
+        assert_eq!(fraction_of(u64::MAX / 2, u64::MAX), Some(10));
+        assert_eq!(grid_point(u64::MAX, u64::MAX).0, 1000);
+        assert_eq!(grid_point(1, 2).0, 500);
+        assert!(
+            (grid_point(1, 2).1 - 1.0 / (BANDWIDTH * (2.0 * std::f64::consts::PI).sqrt())).abs()
+                < 1e-6
+        );
+        assert_eq!(grid_point(1, 3).0, 333);
+        assert_eq!(grid_point(5, 5).0, 1000);
+    }
+
+    #[test]
+    fn spike_share_counts_only_bins_above_the_envelope() {
+        let mut bins = vec![0u32; GRID];
+        let mut kde = vec![0.0; GRID];
+        bins[500] = 30;
+        kde[500] = 10.0;
+        bins[600] = 20;
+        kde[600] = 1.0;
+        let mut bin_sum = vec![0u64; GRID];
+        bin_sum[500] = 10 * 10; // mean 10 per replicate over 10 replicates
+        bin_sum[600] = 10 * 10;
+        let mut kde_max = vec![0.0; GRID];
+        kde_max[500] = 5.0;
+        kde_max[600] = 5.0; // 600 is below its envelope: not counted
+        let f = spike_share(&bins, &kde, 100.0, &bin_sum, &kde_max, 10.0);
+        assert!((f - 0.20).abs() < 1e-12, "{f}");
+    }
+}
