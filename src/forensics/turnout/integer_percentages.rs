@@ -46,6 +46,12 @@ const DIST_BINS: usize = 10;
 
 /// Whether 100·a/d lies within ±0.05 of a whole number (d > 0), exactly.
 pub fn is_integer_percent(a: u64, d: u64) -> bool {
+    // The same arithmetic in u64 when nothing can overflow (any real count): a 128-bit division
+    // costs several times a 64-bit one, and this runs twice per station and replicate.
+    if a < 1 << 40 && d < 1 << 40 {
+        let k = (200 * a + d) / (2 * d);
+        return (2000 * a).abs_diff(20 * k * d) <= d;
+    }
     let (a, d) = (a as u128, d as u128);
     let k = (200 * a + d) / (2 * d); // nearest whole percentage
     let x = 2000 * a;
@@ -344,6 +350,24 @@ mod tests {
         assert_eq!(distance_bin(667, 1000), 1); // 66.7 → −0.3
         assert_eq!(distance_bin(1, 200), 9); // 0.5 → the ±0.5 bin
         assert_eq!(distance_bin(1, 2000), 5); // +0.05 → the next bin up
+                                              // The u64 fast path agrees with the 128-bit arithmetic, including beyond the threshold.
+        let wide = |a: u64, d: u64| {
+            let (a, d) = (a as u128, d as u128);
+            let k = (200 * a + d) / (2 * d);
+            (2000 * a).abs_diff(20 * k * d) <= d
+        };
+        for d in 1..600u64 {
+            for a in 0..=d + 3 {
+                assert_eq!(is_integer_percent(a, d), wide(a, d), "{a}/{d}");
+            }
+        }
+        for (a, d) in [
+            (1 << 40, 3),
+            ((1 << 40) - 1, (1 << 40) - 1),
+            (7, (1 << 41) + 5),
+        ] {
+            assert_eq!(is_integer_percent(a, d), wide(a, d), "{a}/{d}");
+        }
     }
 
     #[test]
