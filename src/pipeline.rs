@@ -389,12 +389,18 @@ fn analyse_dataset(
         Some(spec) => {
             progress.set_message(format!("{}: calibrating", source.name));
             let base = progress.message();
+            let started = std::time::Instant::now();
             let c = crate::power::calibrate(
                 &built.tally,
                 tests,
                 &config.params,
                 spec,
-                &|done, total| progress.set_message(format!("{base} {done}/{total} copies")),
+                &|done, total| {
+                    progress.set_message(format!(
+                        "{base} {done}/{total} copies{}",
+                        eta(started.elapsed(), done, total)
+                    ))
+                },
             )?;
             let stem = crate::figure::file_stem(&["calibration", "detection"]);
             figures.push(crate::figure::Figure {
@@ -652,6 +658,21 @@ fn draft_mapping_error(
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }
 
+/// ", about 2 min 10 s left" from the time `elapsed` that `done` of `total` equal steps took (empty
+/// before the first step ends or after the last): the steps of a calibration are copies of one
+/// dataset, so their mean time is a fair guess for the rest.
+fn eta(elapsed: std::time::Duration, done: u64, total: u64) -> String {
+    if done == 0 || done >= total {
+        return String::new();
+    }
+    let left = (elapsed.as_secs_f64() * (total - done) as f64 / done as f64).round() as u64;
+    if left >= 60 {
+        format!(", about {} min {} s left", left / 60, left % 60)
+    } else {
+        format!(", about {left} s left")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,5 +720,14 @@ mod tests {
         assert!(e.contains("names this dataset itself"), "{e}");
         let e = err(&[dataset("a", Some("b")), dataset("b", Some("a"))]);
         assert!(e.contains("datasets a → b name each other"), "{e}");
+    }
+
+    #[test]
+    fn eta_extrapolates_the_mean_step_time() {
+        let d = std::time::Duration::from_secs;
+        assert_eq!(eta(d(10), 0, 20), "");
+        assert_eq!(eta(d(10), 5, 20), ", about 30 s left");
+        assert_eq!(eta(d(65), 1, 3), ", about 2 min 10 s left");
+        assert_eq!(eta(d(10), 20, 20), "");
     }
 }

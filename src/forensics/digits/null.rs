@@ -113,10 +113,26 @@ pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10], last2: bool) -> [f64;
     } else {
         f64::NAN
     };
-    v[Stat::SecondChi2 as usize] = fit(&h.second_ge10.map(u64::from), &benford_second()).chi_square;
+    let (second, first) = &*BENFORD;
+    v[Stat::SecondChi2 as usize] = fit(&h.second_ge10.map(u64::from), second).chi_square;
     v[Stat::SecondMean as usize] = hist_mean(&h.second_ge10, 0);
-    v[Stat::FirstChi2 as usize] = fit(&h.first_ge1.map(u64::from), &benford_first()).chi_square;
+    v[Stat::FirstChi2 as usize] = fit(&h.first_ge1.map(u64::from), first).chi_square;
     v
+}
+
+/// The Benford second- and first-digit laws, computed once (90 logarithms that every replicate's
+/// statistics would otherwise recompute).
+static BENFORD: std::sync::LazyLock<([f64; 10], [f64; 9])> =
+    std::sync::LazyLock::new(|| (benford_second(), benford_first()));
+
+/// What one replicate contributes to a group: its statistics and the digit shares of the bands
+/// (last, second, first, last two). Computed inside the parallel replicate loop; folded in order.
+struct ReplicateGroup {
+    values: [f64; N_STATS],
+    last: [f64; 10],
+    second: [f64; 10],
+    first: [f64; 9],
+    last2: [f64; 100],
 }
 
 /// Running mean and variance (Welford), folded in a fixed order.
@@ -557,7 +573,7 @@ pub fn simulate(
     let mut start = 0;
     while start < replicates {
         let end = (start + CHUNK).min(replicates);
-        let chunk: Vec<Vec<DigitHist>> = (start..end)
+        let chunk: Vec<Vec<ReplicateGroup>> = (start..end)
             .into_par_iter()
             .map(|r| {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix(base ^ mix(r as u64)));
@@ -584,11 +600,21 @@ pub fn simulate(
                     p.merge(c);
                 }
                 hists
+                    .iter()
+                    .enumerate()
+                    .map(|(g, h)| ReplicateGroup {
+                        values: stat_values(h, &smooth[g], wants_last2[g]),
+                        last: shares(&h.last_ge10),
+                        second: shares(&h.second_ge10),
+                        first: shares(&h.first_ge1),
+                        last2: shares(&h.last2_ge100),
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
-        for hists in chunk {
-            for (g, h) in hists.iter().enumerate() {
-                let values = stat_values(h, &smooth[g], wants_last2[g]);
+        for groups in chunk {
+            for (g, rg) in groups.iter().enumerate() {
+                let values = rg.values;
                 for s in 0..N_STATS {
                     sims[g][s].push(values[s]);
                     if values[s] >= observed_stats[g][s] {
@@ -596,16 +622,16 @@ pub fn simulate(
                     }
                 }
                 let [bl, bs, bf, bl2] = &mut bands[g];
-                for (m, v) in bl.iter_mut().zip(shares(&h.last_ge10)) {
+                for (m, &v) in bl.iter_mut().zip(&rg.last) {
                     m.push(v);
                 }
-                for (m, v) in bs.iter_mut().zip(shares(&h.second_ge10)) {
+                for (m, &v) in bs.iter_mut().zip(&rg.second) {
                     m.push(v);
                 }
-                for (m, v) in bf.iter_mut().zip(shares(&h.first_ge1)) {
+                for (m, &v) in bf.iter_mut().zip(&rg.first) {
                     m.push(v);
                 }
-                for (m, v) in bl2.iter_mut().zip(shares(&h.last2_ge100)) {
+                for (m, &v) in bl2.iter_mut().zip(&rg.last2) {
                     m.push(v);
                 }
             }

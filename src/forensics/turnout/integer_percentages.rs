@@ -46,6 +46,12 @@ const DIST_BINS: usize = 10;
 
 /// Whether 100·a/d lies within ±0.05 of a whole number (d > 0), exactly.
 pub fn is_integer_percent(a: u64, d: u64) -> bool {
+    // The same arithmetic in u64 when nothing can overflow (any real count): a 128-bit division
+    // costs several times a 64-bit one, and this runs twice per station and replicate.
+    if a < 1 << 40 && d < 1 << 40 {
+        let k = (200 * a + d) / (2 * d);
+        return (2000 * a).abs_diff(20 * k * d) <= d;
+    }
     let (a, d) = (a as u128, d as u128);
     let k = (200 * a + d) / (2 * d); // nearest whole percentage
     let x = 2000 * a;
@@ -84,16 +90,39 @@ fn count(st: &Station, ballots: u64, leader: u64) -> [bool; 3] {
     [t, s, t || s]
 }
 
-#[inline]
-fn binomial(n: u64, p: f64, r: &mut rand_chacha::ChaCha8Rng) -> u64 {
-    let var = n as f64 * p * (1.0 - p);
-    if var >= 25.0 {
-        let z: f64 = StandardNormal.sample(r);
-        (n as f64 * p + var.sqrt() * z + 0.5)
-            .floor()
-            .clamp(0.0, n as f64) as u64
-    } else {
-        Binomial::new(n, p.clamp(0.0, 1.0)).map_or(0, |b| b.sample(r))
+/// Binomial(n, p) as the replicates draw it: the normal approximation (rounded, clamped) when the
+/// variance is at least 25, the exact binomial otherwise. The station's mean, SD and choice are
+/// computed once, not on every replicate.
+struct Draw {
+    n: u64,
+    p: f64,
+    mean: f64,
+    sd: f64,
+    normal: bool,
+}
+
+impl Draw {
+    fn new(n: u64, p: f64) -> Draw {
+        let var = n as f64 * p * (1.0 - p);
+        Draw {
+            n,
+            p,
+            mean: n as f64 * p,
+            sd: var.sqrt(),
+            normal: var >= 25.0,
+        }
+    }
+
+    #[inline]
+    fn sample(&self, r: &mut rand_chacha::ChaCha8Rng) -> u64 {
+        if self.normal {
+            let z: f64 = StandardNormal.sample(r);
+            (self.mean + self.sd * z + 0.5)
+                .floor()
+                .clamp(0.0, self.n as f64) as u64
+        } else {
+            Binomial::new(self.n, self.p.clamp(0.0, 1.0)).map_or(0, |b| b.sample(r))
+        }
     }
 }
 
@@ -155,14 +184,23 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         Some(&mut observed_hist),
     );
     let replicates = b.params.replicates_for(2 * stations.len().max(1));
+    let draws: Vec<(Draw, Draw)> = stations
+        .iter()
+        .map(|st| {
+            (
+                Draw::new(st.reg, st.ballots as f64 / st.reg as f64),
+                Draw::new(st.ballots, st.leader as f64 / st.ballots as f64),
+            )
+        })
+        .collect();
     let sims: Vec<Vec<Counts>> = (0..replicates)
         .into_par_iter()
         .map(|rep| {
             let mut r = rng(b, 0x696e_7467, u64::from(rep));
             let mut c = vec![[0u32; 3]; n_groups];
-            for st in &stations {
-                let bl = binomial(st.reg, st.ballots as f64 / st.reg as f64, &mut r);
-                let w = binomial(st.ballots, st.leader as f64 / st.ballots as f64, &mut r);
+            for (st, (turnout, share)) in stations.iter().zip(&draws) {
+                let bl = turnout.sample(&mut r);
+                let w = share.sample(&mut r);
                 let hit = count(st, bl, w);
                 for k in 0..3 {
                     if hit[k] {
@@ -344,6 +382,24 @@ mod tests {
         assert_eq!(distance_bin(667, 1000), 1); // 66.7 → −0.3
         assert_eq!(distance_bin(1, 200), 9); // 0.5 → the ±0.5 bin
         assert_eq!(distance_bin(1, 2000), 5); // +0.05 → the next bin up
+                                              // The u64 fast path agrees with the 128-bit arithmetic, including beyond the threshold.
+        let wide = |a: u64, d: u64| {
+            let (a, d) = (a as u128, d as u128);
+            let k = (200 * a + d) / (2 * d);
+            (2000 * a).abs_diff(20 * k * d) <= d
+        };
+        for d in 1..600u64 {
+            for a in 0..=d + 3 {
+                assert_eq!(is_integer_percent(a, d), wide(a, d), "{a}/{d}");
+            }
+        }
+        for (a, d) in [
+            (1 << 40, 3),
+            ((1 << 40) - 1, (1 << 40) - 1),
+            (7, (1 << 41) + 5),
+        ] {
+            assert_eq!(is_integer_percent(a, d), wide(a, d), "{a}/{d}");
+        }
     }
 
     #[test]

@@ -203,6 +203,26 @@ impl Kernel {
         Kernel::new(g, &xs, alpha, r)
     }
 
+    /// The same kernel with only the destinations in `keep` (cells where the
+    /// fitted fingerprint has stations). The EM needs the model's
+    /// probabilities only where stations are observed (elsewhere the E-step's
+    /// ratio observed / expected is 0, and a 0 adds nothing to the M-step's
+    /// sums), so a fit on the restricted kernels does the same arithmetic on
+    /// fewer entries and gives bit-identical parameters.
+    fn restrict(&self, keep: &[bool]) -> Kernel {
+        let mut k = Kernel {
+            start: Vec::with_capacity(self.start.len()),
+            entries: Vec::with_capacity(self.entries.len()),
+        };
+        k.start.push(0);
+        for o in 0..self.start.len() - 1 {
+            k.entries
+                .extend(self.row(o).iter().filter(|(d, _)| keep[*d as usize]));
+            k.start.push(k.entries.len() as u32);
+        }
+        k
+    }
+
     #[inline]
     pub fn row(&self, o: usize) -> &[(u32, f32)] {
         &self.entries[self.start[o] as usize..self.start[o + 1] as usize]
@@ -500,6 +520,23 @@ impl Model<'_> {
     /// step as fallback, so the likelihood never decreases. Returns the
     /// parameters and their log-likelihood.
     pub fn fit(&self, obs: &Obs, init: &Params) -> (Params, f64) {
+        let keep: Vec<bool> = obs
+            .hist
+            .chunks(obs.ng)
+            .map(|c| c.iter().any(|&o| o > 0.0))
+            .collect();
+        let (inc, ext) = (self.inc.restrict(&keep), self.ext.restrict(&keep));
+        let restricted = Model {
+            g: self.g,
+            inc: &inc,
+            ext: &ext,
+            fix_fi: self.fix_fi,
+        };
+        restricted.fit_all(obs, init)
+    }
+
+    /// [`Model::fit`] on kernels already restricted to the observed cells.
+    fn fit_all(&self, obs: &Obs, init: &Params) -> (Params, f64) {
         let mut m = vec![0.0; self.g.cells() * obs.ng];
         let mut x0 = init.clone();
         self.constrain(&mut x0);
