@@ -53,6 +53,7 @@ pub const ALL: &[ForensicTest] = &[
     turnout::integer_percentages::TEST,
     turnout::extreme_stations::TEST,
     turnout::klimek_model::TEST,
+    turnout::anomaly_mixture::TEST,
     announcements::percentages_first::TEST,
     announcements::announcement_vs_tallies::TEST,
     reconciliation::source_reconciliation::TEST,
@@ -184,6 +185,7 @@ pub fn run_battery(
         out.figures.extend(o.figures);
         out.station_flags.extend(o.station_flags);
         out.tables.extend(o.tables);
+        out.station_columns.extend(o.station_columns);
     }
     apply_correction(&mut out.findings, params.alpha, params.correction);
     mark_panels(&mut out.figures, &out.findings);
