@@ -228,13 +228,20 @@ pub fn simulate_clean(
         groups: st.groups,
         ..Stations::default()
     };
-    let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
-    for i in 0..st.len() {
+    // Latent value to a proportion on the clean class's scale.
+    let expit = |x: f64| {
+        if p.linear {
+            x.clamp(0.0, 1.0)
+        } else {
+            1.0 / (1.0 + (-x).exp())
+        }
+    };
+    for (i, &invalid) in invalid.iter().enumerate().take(st.len()) {
         let g = st.group[i] as usize;
         let n = st.n[i] as u64;
         let pt = expit(p.mu_t[g] + p.sd_t * t.sample(rng));
         let b = binomial_u64(rng, n, pt);
-        let v = b - binomial_u64(rng, b, invalid[i]);
+        let v = b - binomial_u64(rng, b, invalid);
         let ps = expit(p.mu_s[g] + p.sd_s * t.sample(rng));
         let w = binomial_u64(rng, v, ps);
         if v == 0 {

@@ -7,23 +7,21 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-/// A synthetic election: `n` stations of 300–1,500 voters in 4 regions, clean logit turnout and
-/// share normal around region means; a share `fi` with incremental (x = |N(0, 0.15)| on both
-/// shares, Klimek's generator) and `fe` with extreme manipulation (x = 1 − |N(0, 0.075)|).
-/// Returns columns and the true (stations, manufactured, stolen) totals.
-pub(super) fn election(
-    seed: u64,
-    n: usize,
-    fi: f64,
-    fe: f64,
-) -> (
+/// Registered, ballots, valid, winner, region code and the truth (stations, manufactured, stolen).
+type Election = (
     Vec<u64>,
     Vec<u64>,
     Vec<u64>,
     Vec<u64>,
     Vec<u32>,
     (usize, f64, f64),
-) {
+);
+
+/// A synthetic election: `n` stations of 300–1,500 voters in 4 regions, clean logit turnout and
+/// share normal around region means; a share `fi` with incremental (x = |N(0, 0.15)| on both
+/// shares, Klimek's generator) and `fe` with extreme manipulation (x = 1 − |N(0, 0.075)|).
+/// Returns columns and the true (stations, manufactured, stolen) totals.
+pub(super) fn election(seed: u64, n: usize, fi: f64, fe: f64) -> Election {
     use crate::stats::sampling::binomial_u64 as bin;
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let z = Normal::new(0.0, 1.0).unwrap();
