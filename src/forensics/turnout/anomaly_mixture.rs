@@ -49,7 +49,8 @@
 //!   capped at 1 (a probability). This is the continuous version of the `rn` model of
 //!   eforensics, which makes the same inversion with a Jacobian.
 //! * **Overdispersion.** The clean turnout and winner share are independent Student-t with a
-//!   location per top-level region (regions under 30 stations pooled) and one scale each beyond
+//!   location per region of the deepest level with at least 50 stations per region on average
+//!   (regions under 30 usable stations pooled) and one scale each beyond
 //!   the binomial noise (added by the delta method: p (1 − p) / N on the proportion scale,
 //!   1 / (N p (1 − p)) on the logit scale). The scale (proportion or logit) and the degrees of
 //!   freedom (4 or 50) are those with the best mixture likelihood. With binomial
@@ -102,8 +103,8 @@
 //! component of its region. Honest causes that produce one: strongholds where the winner's
 //! voters turn out en masse (a whole community voting as one: closed institutions, military
 //! units, small villages), strategic voting and mobilisation that raise turnout where the winner
-//! is strong, polarised sub-regions inside one region (the location is per top-level region,
-//! not per district), and the honest heterogeneity that a unimodal clean class misfits. Whole
+//! is strong, polarised sub-regions inside one region (the location is per region of the
+//! deepest level with 50 stations per region on average, not per district below it), and the honest heterogeneity that a unimodal clean class misfits. Whole
 //! regions manipulated alike are absorbed by their region's location. The self-null calibrates
 //! the estimator against a clean election *of the fitted clean shape*, not against these;
 //! the flagged stations are where to look, not findings of manipulation.
@@ -127,7 +128,7 @@ pub use estimate::{fit, Estimate, Input, Options};
 pub const TEST: ForensicTest = ForensicTest {
     id: "anomaly_mixture",
     title: "Station anomaly mixture (eforensics-style)",
-    method: "Fits a finite mixture in the style of Mebane's eforensics: each station is clean, incrementally manipulated (a share ι_M < 0.7 of the abstainers turned into votes for the leader and a share ι_S of the opposition's votes moved to the leader) or extremely manipulated (shares ≥ 0.7), with clean turnout and leader share Student-t per top-level region (overdispersion beyond the binomial noise; scale and tails chosen by likelihood) and the magnitudes on a grid with free weights, by EM from three starts. Gives each station's posterior probability of each class (stations.parquet), the expected numbers of manipulated stations and of manufactured and stolen votes with bootstrap intervals, and lists the most probable stations. The verdict comes from a self-null: the likelihood ratio of the mixture over the clean class alone against clean elections simulated from the clean-only fit (parametric bootstrap). Honest strongholds where the leader's voters turn out en masse, strategic mobilisation and polarised districts inside a region look the same to the model.",
+    method: "Fits a finite mixture in the style of Mebane's eforensics: each station is clean, incrementally manipulated (a share ι_M < 0.7 of the abstainers turned into votes for the leader and a share ι_S of the opposition's votes moved to the leader) or extremely manipulated (shares ≥ 0.7), with clean turnout and leader share Student-t per region (the deepest level with 50 stations per region on average; overdispersion beyond the binomial noise; scale and tails chosen by likelihood) and the magnitudes on a grid with free weights, by EM from three starts. Gives each station's posterior probability of each class (stations.parquet), the expected numbers of manipulated stations and of manufactured and stolen votes with bootstrap intervals, and lists the most probable stations. The verdict comes from a self-null: the likelihood ratio of the mixture over the clean class alone against clean elections simulated from the clean-only fit (parametric bootstrap). Honest strongholds where the leader's voters turn out en masse, strategic mobilisation and polarised districts inside a region look the same to the model.",
     references: "Mebane (2016) Election Forensics: Frauds Tests and Observation-level Frauds Probabilities; Ferrari, McAlister & Mebane (2018) Statistics and Public Policy 5(1); eforensics R package; Klimek et al. (2012) PNAS 109:16469",
     run,
 };
@@ -157,7 +158,7 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         ballots: &t.ballots_cast,
         valid: leader.valid,
         winner: leader.votes,
-        region: t.regions.first().map(|l| l.codes.as_slice()),
+        region: location_level(t).map(|l| l.codes.as_slice()),
     };
     let defaults = Options::default();
     let opts = Options {
@@ -181,6 +182,19 @@ fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
         }
     }
     Ok(out)
+}
+
+/// Stations per region, on average, at the finest level the clean locations are fitted on.
+pub const STATIONS_PER_LOCATION: usize = 50;
+
+/// The region level whose regions get their own clean location: the deepest with at least
+/// `STATIONS_PER_LOCATION` stations per region on average (honest heterogeneity inside a
+/// top-level region, towns against villages, is otherwise read as manipulation).
+fn location_level(t: &crate::tally::Tally) -> Option<&crate::tally::RegionLevel> {
+    t.regions
+        .iter()
+        .rev()
+        .find(|l| l.paths.len() * STATIONS_PER_LOCATION <= t.n_stations())
 }
 
 fn columns(e: &Estimate) -> Vec<StationColumn> {
