@@ -172,7 +172,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Some(Command::ListTests) => {
             for t in crate::forensics::ALL {
-                println!("{:<24} {}", t.id, t.title);
+                match crate::forensics::OPT_IN.iter().find(|(id, _)| *id == t.id) {
+                    Some((_, why)) => println!(
+                        "{:<24} {} (only with --tests {}: {why})",
+                        t.id, t.title, t.id
+                    ),
+                    None => println!("{:<24} {}", t.id, t.title),
+                }
             }
             Ok(0)
         }

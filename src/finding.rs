@@ -137,6 +137,15 @@ pub struct StationFlag {
     pub detail: String,
 }
 
+/// One per-station column a test adds to `stations.parquet`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StationColumn {
+    /// Column name (the test id as prefix, e.g. `anomaly_mixture_p_extreme`).
+    pub name: String,
+    /// One value per station of the tally, in station order.
+    pub values: Vec<Option<f64>>,
+}
+
 /// A table a test lists in full, written as a CSV file into the dataset's output folder (e.g.
 /// `reconciliation_differences.csv`); cells are data strings, formula-neutralised on writing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -155,6 +164,10 @@ pub struct TestOutput {
     pub station_flags: Vec<StationFlag>,
     /// Tables written as CSV files beside the report.
     pub tables: Vec<DataTable>,
+    /// Per-station values a test computes (e.g. posterior probabilities), appended as columns of
+    /// `stations.parquet`; one value per station of the tally in station order, `None` where the
+    /// test gives none. Names are prefixed with the test id by the test.
+    pub station_columns: Vec<StationColumn>,
     /// Lines for the report's notes about the data's structure (e.g. where a candidate does not
     /// stand).
     pub notes: Vec<String>,

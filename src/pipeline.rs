@@ -430,6 +430,7 @@ fn analyse_dataset(
         figures,
         station_flags: output.station_flags,
         tables: output.tables,
+        station_columns: output.station_columns,
         tally: built.tally,
         calibration,
         warnings,

@@ -58,6 +58,10 @@ const NOT_CALIBRATED: &[(&str, &str)] = &[
         "its verdict needs its own self-null (about a hundred refits of the model), too slow to repeat on every copy; its headline gives what clean elections of this shape give",
     ),
     (
+        "anomaly_mixture",
+        "its verdict needs its own self-null (tens of refits of the mixture), too slow to repeat on every copy",
+    ),
+    (
         "percentages_first",
         "acts on announced totals, which station-level manipulations do not change",
     ),

@@ -89,6 +89,9 @@ pub struct Report<'a> {
     pub station_flags: Vec<crate::finding::StationFlag>,
     /// Tables the tests list in full (e.g. `reconciliation_differences.csv`).
     pub tables: Vec<crate::finding::DataTable>,
+    /// Per-station columns the tests add to `stations.parquet` (e.g. `anomaly_mixture`'s
+    /// posterior probabilities).
+    pub station_columns: Vec<crate::finding::StationColumn>,
     pub tally: Tally,
     /// Power by fraud injection (`--calibrate`), with its figure's file stem.
     pub calibration: Option<(crate::power::Calibration, String)>,
@@ -178,12 +181,37 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
         .tally
         .to_frame()
         .context("cannot build the station table")?;
+    append_station_columns(&mut frame, &report.station_columns)?;
     let file = std::fs::File::create(dir.join("stations.parquet"))?;
     polars::prelude::ParquetWriter::new(file)
         .finish(&mut frame)
         .context("cannot write stations.parquet")?;
     // Last: the HTML links the files of this folder that exist, so they are all written first.
     std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
+    Ok(())
+}
+
+/// The tests' per-station columns after the tally's own; a column whose length is not the number
+/// of stations (a bug upstream) is an error, not a silent misalignment.
+fn append_station_columns(
+    frame: &mut polars::prelude::DataFrame,
+    columns: &[crate::finding::StationColumn],
+) -> anyhow::Result<()> {
+    for c in columns {
+        anyhow::ensure!(
+            c.values.len() == frame.height(),
+            "station column {} has {} values for {} stations; please report this",
+            c.name,
+            c.values.len(),
+            frame.height()
+        );
+        frame
+            .with_column(polars::prelude::Column::new(
+                c.name.as_str().into(),
+                &c.values,
+            ))
+            .with_context(|| format!("cannot add the station column {}", c.name))?;
+    }
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Report, RunOptions};
 use crate::finding::Finding;
-use crate::forensics::{Correction, Params, ALL};
+use crate::forensics::{Correction, Params};
 
 /// The commit the binary was built from, when it was built in a git checkout (see build.rs).
 pub const GIT_COMMIT: Option<&str> = option_env!("EF_GIT_COMMIT");
@@ -86,7 +86,11 @@ pub fn command(o: &RunOptions) -> String {
     if p.region_depth != 1 {
         cmd.push_str(&format!(" --region-depth {}", p.region_depth));
     }
-    if o.tests.len() != ALL.len() {
+    let defaults: Vec<&str> = crate::forensics::default_tests()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    if o.tests != defaults {
         cmd.push_str(&format!(" --tests {}", o.tests.join(",")));
     }
     if let Some(c) = &o.calibration {

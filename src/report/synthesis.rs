@@ -31,7 +31,7 @@ const FAMILIES: &[Family] = &[
     },
     Family {
         label: "The turnout–share fingerprint of the election (Klimek model)",
-        tests: &["klimek_model", "turnout_share_relation", "fingerprint"],
+        tests: &["klimek_model", "anomaly_mixture", "turnout_share_relation", "fingerprint"],
         honest: "regions or town and country that differ in both turnout and preference bend the fingerprint too",
     },
     Family {

@@ -4,7 +4,8 @@
 //!
 //! Shared machinery: `data` (station groups per region level, the leader and major candidates,
 //! dithering, per-task seeding), `distribution` (the loop of the two distribution tests) and
-//! `klimek_fit` (the simulation fit behind `klimek_model`). Each remaining file is one test,
+//! `klimek_fit` (the simulation fit behind `klimek_model`); `anomaly_mixture` keeps its EM fit in
+//! its own sub-folder. Each remaining file is one test,
 //! registered in `forensics::ALL`.
 
 pub mod data;
@@ -12,6 +13,7 @@ pub mod distribution;
 pub mod klimek_fit;
 pub mod strata;
 
+pub mod anomaly_mixture;
 pub mod clean_core_excess;
 pub mod extreme_stations;
 pub mod fingerprint;
