@@ -306,11 +306,25 @@ pub fn tiny_totals(ana: &str, bea: &str) -> Value {
 }
 
 /// The ids printed by `analyze list-tests` (first word of each line).
+/// Every id `list-tests` prints, the opt-in tests included.
+pub fn all_test_ids() -> Vec<String> {
+    let o = analyze(&["list-tests"]);
+    assert!(o.status.success());
+    text(&o.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The ids `list-tests` prints, without the opt-in tests (marked "only with --tests"): the tests
+/// a run without `--tests` runs, in order.
 pub fn list_test_ids() -> Vec<String> {
     let o = analyze(&["list-tests"]);
     assert!(o.status.success());
     text(&o.stdout)
         .lines()
+        .filter(|l| !l.contains("(only with --tests"))
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
         .collect()
