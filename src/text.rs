@@ -16,6 +16,20 @@ pub fn fmt_p(p: f64) -> String {
 }
 
 /// Integer with thin thousands separators for reports: 1,234,567.
+/// A decimal number without trailing zeros ("12.50" → "12.5", "40.00" → "40").
+pub fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A share as percentage points, at most two decimals, no trailing zeros (0.4 → "40").
+pub fn fmt_points(share: f64) -> String {
+    trim_zeros(&format!("{:.2}", 100.0 * share))
+}
+
 pub fn fmt_int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();

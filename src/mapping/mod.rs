@@ -273,10 +273,7 @@ pub struct WinRule {
 impl WinRule {
     /// "at least 40 % and 10 points ahead of the second".
     pub fn describe(&self) -> String {
-        let pts = |x: f64| {
-            let s = format!("{:.2}", 100.0 * x);
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        };
+        let pts = crate::text::fmt_points;
         match self.lead {
             Some(l) => format!(
                 "at least {} % and {} points ahead of the second",

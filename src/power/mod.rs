@@ -173,24 +173,19 @@ fn run_copy(
 ) -> anyhow::Result<CopyResult> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut copy = inject::resample(tally, &mut rng);
+    // The leader the manipulation favours, fixed before it acts (it only adds to the leader).
+    let leader = inject::leader_and_runner_up(&copy).0;
     let leader_votes = |t: &Tally| {
-        let (leader, _) = inject::leader_and_runner_up(t);
         t.candidates
             .get(leader)
             .map_or(0.0, |c| c.votes.iter().sum::<u64>() as f64)
     };
     let before = leader_votes(&copy);
-    let leader = inject::leader_and_runner_up(&copy).0;
     let changed = match task {
         Some((m, s)) => inject::inject(&mut copy, m, s, &mut rng),
         None => 0,
     };
-    // The same candidate before and after (the manipulation only adds to the leader).
-    let votes_moved = copy
-        .candidates
-        .get(leader)
-        .map_or(0.0, |c| c.votes.iter().sum::<u64>() as f64)
-        - before;
+    let votes_moved = leader_votes(&copy) - before;
     let p = Params {
         seed: mix(seed ^ 0x9e37_79b9_7f4a_7c15),
         replicates: inner,

@@ -4,7 +4,7 @@
 
 use super::{Report, TOOL};
 use crate::finding::{Finding, Verdict};
-use crate::text::{fmt_int, fmt_p};
+use crate::text::{fmt_int, fmt_p, trim_zeros};
 
 pub enum Block {
     Heading(u8, String),
@@ -338,14 +338,6 @@ fn fmt_stat(v: f64) -> String {
     }
     let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
     trim_zeros(&format!("{v:.decimals$}"))
-}
-
-fn trim_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
-    }
 }
 
 fn findings_table(findings: &[&Finding]) -> Block {

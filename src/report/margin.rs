@@ -47,6 +47,13 @@ fn meets(rules: &[WinRule], w1: f64, w2: f64, valid: f64) -> bool {
 }
 
 impl Margin {
+    /// The fewest of the leader's votes that change the result: the tie, or the end of the
+    /// outright win when that comes first.
+    pub fn threshold(&self) -> f64 {
+        self.to_lose_outright
+            .map_or(self.to_tie, |x| x.min(self.to_tie)) as f64
+    }
+
     /// From the candidates' totals and the valid votes; None with fewer than two candidates.
     pub fn new(candidates: &[(String, u64)], valid: u64, rules: &[WinRule]) -> Option<Margin> {
         let mut c = candidates.to_vec();
@@ -118,7 +125,7 @@ pub fn section(r: &super::Report<'_>) -> Option<Section> {
 /// With `--calibrate`: for each manipulation that moves votes, the largest one the battery misses
 /// in at least half of the copies, in votes, against the threshold.
 fn hidden(m: &Margin, c: &crate::power::Calibration) -> Vec<String> {
-    let threshold = m.to_lose_outright.map_or(m.to_tie, |x| x.min(m.to_tie)) as f64;
+    let threshold = m.threshold();
     c.hidden()
         .iter()
         .filter_map(|h| {
@@ -127,10 +134,7 @@ fn hidden(m: &Margin, c: &crate::power::Calibration) -> Vec<String> {
                 format!(
                     "{} in {} % of stations, {} votes moved to {}, is missed by the whole battery in at least half of the resampled copies (--calibrate): {} the {} votes that would change the result.",
                     h.manipulation.id().replace('_', " "),
-                    {
-                        let p = format!("{:.2}", 100.0 * s);
-                        p.trim_end_matches('0').trim_end_matches('.').to_string()
-                    },
+                    crate::text::fmt_points(s),
                     votes(v),
                     m.first.0,
                     proportion(v, threshold),
@@ -211,7 +215,7 @@ pub fn sentences(m: &Margin, est: &[Estimate], title_of: impl Fn(&str) -> String
             rules.join(", or ")
         )),
     }
-    let threshold = m.to_lose_outright.map_or(m.to_tie, |x| x.min(m.to_tie)) as f64;
+    let threshold = m.threshold();
     let what = if m.to_lose_outright.is_some_and(|x| x < m.to_tie) {
         format!(
             "the {} votes whose removal would end the outright win",

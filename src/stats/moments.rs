@@ -45,6 +45,17 @@ pub fn moments(x: &[f64]) -> Moments {
     }
 }
 
+/// The `q` quantile of a sorted sample by linear interpolation (Hyndman & Fan 1996 type 7, R's
+/// and numpy's default); NaN when empty.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
 /// Median of a sample (mean of the two middle values for even n); NaN when empty.
 pub fn median(x: &[f64]) -> f64 {
     if x.is_empty() {

@@ -49,13 +49,14 @@ pub mod resample;
 
 use crate::figure::{file_stem, Figure, FigureSpec, LinePanel, LineSeries, Marker};
 use crate::finding::{details, Finding, Statistic, TestOutput, Verdict};
-use crate::forensics::turnout::data::{contenders, Contender};
+use crate::forensics::turnout::data::{contenders, seeded_rng as seeded, Contender};
 use crate::forensics::turnout::strata::{deepest_regions, strata};
 use crate::forensics::{Battery, ForensicTest};
+use crate::stats::moments::quantile_sorted as quantile;
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::text::{fmt_int, fmt_p};
 use estimator::{estimate, BinSums, Estimate, BINS, CORE_HALF};
-use resample::{column, quantile, Station};
+use resample::{column, Station};
 
 pub const TEST: ForensicTest = ForensicTest {
     id: "clean_core_excess",
@@ -206,13 +207,6 @@ fn station_counts(stations: &[Station], regions: usize) -> Vec<usize> {
         c[s.region as usize] += 1;
     }
     c
-}
-
-/// The random stream of replicate `r` (as `data::rng`, without borrowing the battery).
-fn seeded(seed: u64, stream: u64, r: u64) -> rand_chacha::ChaCha8Rng {
-    use rand::SeedableRng;
-    let mix = crate::forensics::digits::null::mix;
-    rand_chacha::ChaCha8Rng::seed_from_u64(mix(mix(seed ^ mix(stream)) ^ mix(r)))
 }
 
 /// The raw excess against its self-null and its bootstrap.

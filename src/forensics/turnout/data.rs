@@ -158,9 +158,14 @@ pub fn dithered(num: u64, den: u64, rng: &mut ChaCha8Rng) -> f64 {
 
 /// The random stream of one task: test `stream`, group or subject `task`.
 pub fn rng(b: &Battery<'_>, stream: u64, task: u64) -> ChaCha8Rng {
+    seeded_rng(b.params.seed, stream, task)
+}
+
+/// `rng` from the run's seed alone, for closures that must not borrow the battery (rayon).
+pub fn seeded_rng(seed: u64, stream: u64, task: u64) -> ChaCha8Rng {
     use rand::SeedableRng;
     let mix = crate::forensics::digits::null::mix;
-    ChaCha8Rng::seed_from_u64(mix(mix(b.params.seed ^ mix(stream)) ^ mix(task)))
+    ChaCha8Rng::seed_from_u64(mix(mix(seed ^ mix(stream)) ^ mix(task)))
 }
 
 /// Counts per bin of `values` (fractions) on `bins` equal bins over `[lo, hi)`; values at or above

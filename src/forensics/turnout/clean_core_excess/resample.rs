@@ -232,16 +232,6 @@ pub fn column(reps: &[Vec<f64>], j: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The `q` quantile of sorted values (linear interpolation, R's type 7).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +304,7 @@ mod tests {
 
     #[test]
     fn quantiles_are_type_7() {
+        use crate::stats::moments::quantile_sorted as quantile;
         let v = [1.0, 2.0, 3.0, 4.0];
         assert_eq!(quantile(&v, 0.5), 2.5);
         assert_eq!(quantile(&v, 0.0), 1.0);

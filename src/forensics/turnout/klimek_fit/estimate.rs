@@ -294,12 +294,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
-/// Linear-interpolation quantile of a sorted sample.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let h = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
+use crate::stats::moments::quantile_sorted as quantile;
 
 /// Median and robust scale (IQR / 1.349) of a sample.
 fn med_scale(v: &[f64]) -> (f64, f64) {
