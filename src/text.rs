@@ -15,7 +15,6 @@ pub fn fmt_p(p: f64) -> String {
     }
 }
 
-/// Integer with thin thousands separators for reports: 1,234,567.
 /// A decimal number without trailing zeros ("12.50" → "12.5", "40.00" → "40").
 pub fn trim_zeros(s: &str) -> String {
     if s.contains('.') {
@@ -30,6 +29,7 @@ pub fn fmt_points(share: f64) -> String {
     trim_zeros(&format!("{:.2}", 100.0 * share))
 }
 
+/// Integer with thin thousands separators for reports: 1,234,567.
 pub fn fmt_int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
