@@ -39,6 +39,7 @@
 //! complementary) — all kept by the null, which resamples each station at its own size.
 //! Replicates follow `Params::replicates_for` over every station draw of the test (recorded).
 
+mod cells;
 mod mixture;
 mod null;
 
@@ -50,8 +51,9 @@ use crate::forensics::turnout::data::{contenders, rng, Groups};
 use crate::forensics::{Battery, ForensicTest};
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::text::{fmt_int, fmt_p};
+use cells::{FRACTIONS, HALF_WIDTH, K};
 use mixture::BetaMix;
-use null::{Observed, Station, FRACTIONS, HALF_WIDTH, K};
+use null::{Observed, Station};
 
 pub const TEST: ForensicTest = ForensicTest {
     id: "rozenas_spikes",

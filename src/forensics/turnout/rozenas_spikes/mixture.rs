@@ -224,7 +224,7 @@ impl BetaMix {
                 sd: var.sqrt(),
             }
         } else {
-            Draw::Exact { a, b }
+            Draw::exact(a, b)
         }
     }
 
@@ -246,11 +246,26 @@ impl BetaMix {
 /// continuity rounding) and SD, or exact through Beta(a, b) and a binomial.
 #[derive(Debug, Clone, Copy)]
 pub enum Draw {
-    Normal { mean: f64, sd: f64 },
-    Exact { a: f64, b: f64 },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    /// Beta(a, b) then a binomial; the beta's set-up is done once here, not per draw (`None`:
+    /// shapes the beta rejects, drawn at their mean `a / (a + b)`).
+    Exact {
+        beta: Option<Beta<f64>>,
+        mean: f64,
+    },
 }
 
 impl Draw {
+    pub fn exact(a: f64, b: f64) -> Draw {
+        Draw::Exact {
+            beta: Beta::new(a, b).ok(),
+            mean: a / (a + b),
+        }
+    }
+
     pub fn sample(self, n: u64, r: &mut ChaCha8Rng) -> u64 {
         if n == 0 {
             return 0;
@@ -258,10 +273,17 @@ impl Draw {
         match self {
             Draw::Normal { mean, sd } => {
                 let z: f64 = StandardNormal.sample(r);
-                (mean + sd * z).floor().clamp(0.0, n as f64) as u64
+                // floor, then clamp to 0..=n: for v ≥ 0 the cast truncates, which is the floor
+                // (and costs no libm call).
+                let v = mean + sd * z;
+                if v > 0.0 {
+                    (v as u64).min(n)
+                } else {
+                    0
+                }
             }
-            Draw::Exact { a, b } => {
-                let p = Beta::new(a, b).map_or(a / (a + b), |d| d.sample(r));
+            Draw::Exact { beta, mean } => {
+                let p = beta.map_or(mean, |d| d.sample(r));
                 binomial_u64(r, n, p)
             }
         }
