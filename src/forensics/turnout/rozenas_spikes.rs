@@ -39,9 +39,9 @@
 //! complementary) — all kept by the null, which resamples each station at its own size.
 //! Replicates follow `Params::replicates_for` over every station draw of the test (recorded).
 
-mod cells;
 mod mixture;
 mod null;
+mod windows;
 
 use rayon::prelude::*;
 
@@ -51,9 +51,9 @@ use crate::forensics::turnout::data::{contenders, rng, Groups};
 use crate::forensics::{Battery, ForensicTest};
 use crate::stats::multiple_testing::benjamini_hochberg;
 use crate::text::{fmt_int, fmt_p};
-use cells::{FRACTIONS, HALF_WIDTH, K};
 use mixture::BetaMix;
 use null::{Observed, Station};
+use windows::{FRACTIONS, HALF_WIDTH, K};
 
 pub const TEST: ForensicTest = ForensicTest {
     id: "rozenas_spikes",

@@ -7,8 +7,8 @@
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::cells::{cell, GRID, K, NO_FRACTION};
 use super::mixture::{uniform, BetaMix, Draw, MAX_COMPONENTS};
+use super::windows::{fraction_of, grid_point, GRID, K};
 use crate::stats::sampling::binomial_u64;
 
 /// Bootstrap draws of the spike share's interval.
@@ -61,12 +61,12 @@ pub fn observe(stations: &[Station], groups: usize) -> Vec<Observed> {
     for s in stations {
         let o = &mut out[s.g as usize];
         o.stations += 1;
-        let c = cell(s.y, s.n);
-        if c.f != NO_FRACTION {
-            o.counts[usize::from(c.f)] += 1;
+        if let Some(f) = fraction_of(s.y, s.n) {
+            o.counts[f] += 1;
         }
-        o.bins[usize::from(c.j)] += 1;
-        o.kde[usize::from(c.j)] += c.w;
+        let (j, w) = grid_point(s.y, s.n);
+        o.bins[j] += 1;
+        o.kde[j] += w;
     }
     for o in &mut out {
         let n = o.stations.max(1) as f64;
@@ -134,16 +134,16 @@ pub fn simulate(
                     fit.pick(&s.cum, uniform(&mut r))
                 };
                 let y = s.draws[k].sample(s.n, &mut r);
-                let c = cell(y, s.n);
-                if c.f != NO_FRACTION {
-                    counts[s.g as usize][usize::from(c.f)] += 1;
+                if let Some(f) = fraction_of(y, s.n) {
+                    counts[s.g as usize][f] += 1;
                 }
-                let cell = s.g as usize * GRID + usize::from(c.j);
+                let (j, w) = grid_point(y, s.n);
+                let cell = s.g as usize * GRID + j;
                 if acc.bins[cell] == 0 {
                     acc.touched.push(cell as u32);
                 }
                 acc.bins[cell] += 1;
-                acc.kde[cell] += c.w;
+                acc.kde[cell] += w;
             }
             // Cells no station reached have density 0, which never raises the envelope.
             for &cell in &acc.touched {

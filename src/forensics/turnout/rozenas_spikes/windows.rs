@@ -1,8 +1,9 @@
-//! Where a station's count lands (`cell`): the window of a coarse fraction (if any), the nearest
-//! point of the package's 0.001 density grid and that point's Gaussian kernel weight — decided
-//! exactly in integers. The null asks it for every station of every replicate. Tabulating it per
-//! distinct denominator was tried and measured slower (5.1 → 9 s on the Venezuelan sheets): the
-//! tables outgrow the L2 cache and a miss costs more than the division and `exp` it saves.
+//! Where a station's count lands: the window of a coarse fraction (`fraction_of`, decided exactly
+//! in integers) and the nearest point of the package's 0.001 density grid with that point's
+//! Gaussian kernel weight (`grid_point`); Rozenas (2017) and the R package `spikes` 1.1 (0.001
+//! bins, bandwidth 10⁻⁴). The null asks both for every station of every replicate. Tabulating them
+//! per distinct denominator was tried and measured slower (5.1 → 9 s on the Venezuelan sheets):
+//! the tables outgrow the L2 cache and a miss costs more than the division and `exp` it saves.
 
 /// The coarse fractions: every multiple of 1/20 in (0, 1) and the thirds (p, q in lowest terms).
 /// Every fraction with a denominator ≤ 5 is among them.
@@ -94,27 +95,6 @@ pub fn grid_point(y: u64, n: u64) -> (usize, f64) {
     )
 }
 
-/// Where one count lands: its kernel weight, grid point and fraction (`NO_FRACTION` when in none).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Cell {
-    pub w: f64,
-    pub j: u16,
-    pub f: u8,
-}
-
-/// `Cell::f` of a count in no fraction's window.
-pub const NO_FRACTION: u8 = u8::MAX;
-
-/// The cell of y/n (n > 0), computed.
-pub fn cell(y: u64, n: u64) -> Cell {
-    let (j, w) = grid_point(y, n);
-    Cell {
-        w,
-        j: j as u16,
-        f: fraction_of(y, n).map_or(NO_FRACTION, |f| f as u8),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,22 +129,7 @@ mod tests {
                 < 1e-6
         );
         assert_eq!(grid_point(1, 3).0, 333);
+        assert_eq!(grid_point(667, 1000).0, 667);
         assert_eq!(grid_point(5, 5).0, 1000);
-    }
-
-    #[test]
-    fn a_cell_holds_the_window_and_the_grid_point() {
-        assert_eq!(cell(1, 2).f, 10);
-        assert_eq!(cell(1, 2).j, 500);
-        assert_eq!(cell(1, 2).w, grid_point(1, 2).1);
-        assert_eq!(cell(1, 7).f, NO_FRACTION);
-        assert_eq!(
-            cell(667, 1000),
-            Cell {
-                w: grid_point(667, 1000).1,
-                j: 667,
-                f: 14
-            }
-        );
     }
 }
