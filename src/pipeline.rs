@@ -4,6 +4,8 @@
 //! files → mapping (file or inferred) → build `Tally` and `Ledger` → run the test battery (with the
 //! partner's tally for a pair) → write outputs atomically → index.md → summary.
 
+mod progress;
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,6 +24,7 @@ use crate::report::index::IndexEntry;
 use crate::report::{self, MappingInfo, Report, RunOptions};
 use crate::tally::build::build;
 use crate::tally::Tally;
+use progress::Progress;
 
 /// What the run did, for the closing summary on stderr.
 pub struct RunSummary {
@@ -49,14 +52,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunSummary> {
         params: config.params.clone(),
         calibration: config.calibration.clone(),
     };
-    let progress = if std::io::stderr().is_terminal() && !config.quiet {
-        indicatif::ProgressBar::new(found.datasets.len() as u64 * 4)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {elapsed} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    let progress = Progress::new(
+        found.datasets.len() as u64 * 4,
+        std::io::stderr().is_terminal() && !config.quiet,
     );
     let order = analysis_order(&found.datasets)?;
     let names: Vec<&str> = found.datasets.iter().map(|d| d.name.as_str()).collect();
@@ -226,7 +224,7 @@ fn analyse_dataset(
     tests: &[&'static ForensicTest],
     options: &RunOptions,
     config: &Config,
-    progress: &indicatif::ProgressBar,
+    progress: &Progress,
 ) -> anyhow::Result<(IndexEntry, Tally, Vec<String>)> {
     let timer = Instant::now();
 
@@ -374,12 +372,22 @@ fn analyse_dataset(
     if let Some(p) = &pair {
         check_pairing(&source.name, &built.tally, p)?;
     }
-    let output = forensics::run_battery(
+    let testing = format!("{}: testing", crate::text::one_line(&source.name));
+    let output = forensics::run_battery_with_progress(
         tests,
         &built.tally,
         &config.params,
         announced.map(|(_, f)| f),
         pair.as_ref(),
+        &|at| {
+            progress.set_left(at.seconds_left());
+            if let Some(next) = at.next {
+                progress.set_message(format!(
+                    "{testing} {next} ({}/{} tests done)",
+                    at.done, at.total
+                ));
+            }
+        },
     )?;
     notes.extend(output.notes);
     let test_timings = output.timings;
@@ -396,10 +404,8 @@ fn analyse_dataset(
                 &config.params,
                 spec,
                 &|done, total| {
-                    progress.set_message(format!(
-                        "{base} {done}/{total} copies{}",
-                        eta(started.elapsed(), done, total)
-                    ))
+                    progress.set_left_by_steps(started.elapsed(), done, total);
+                    progress.set_message(format!("{base} {done}/{total} copies"))
                 },
             )?;
             let stem = crate::figure::file_stem(&["calibration", "detection"]);
@@ -659,21 +665,6 @@ fn draft_mapping_error(
     anyhow::anyhow!("{}: {problem:#}; {draft}", table.path.display())
 }
 
-/// ", about 2 min 10 s left" from the time `elapsed` that `done` of `total` equal steps took (empty
-/// before the first step ends or after the last): the steps of a calibration are copies of one
-/// dataset, so their mean time is a fair guess for the rest.
-fn eta(elapsed: std::time::Duration, done: u64, total: u64) -> String {
-    if done == 0 || done >= total {
-        return String::new();
-    }
-    let left = (elapsed.as_secs_f64() * (total - done) as f64 / done as f64).round() as u64;
-    if left >= 60 {
-        format!(", about {} min {} s left", left / 60, left % 60)
-    } else {
-        format!(", about {left} s left")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -721,14 +712,5 @@ mod tests {
         assert!(e.contains("names this dataset itself"), "{e}");
         let e = err(&[dataset("a", Some("b")), dataset("b", Some("a"))]);
         assert!(e.contains("datasets a → b name each other"), "{e}");
-    }
-
-    #[test]
-    fn eta_extrapolates_the_mean_step_time() {
-        let d = std::time::Duration::from_secs;
-        assert_eq!(eta(d(10), 0, 20), "");
-        assert_eq!(eta(d(10), 5, 20), ", about 30 s left");
-        assert_eq!(eta(d(65), 1, 3), ", about 2 min 10 s left");
-        assert_eq!(eta(d(10), 20, 20), "");
     }
 }

@@ -45,6 +45,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Announced totals against the tally sheets, with a coverage bound",
     method: "Compares each announcement with the sums of the tally sheets: how many tables, registered voters and votes the sheets cover, each candidate's share in the sheets against the announced share, and the difference in votes. The coverage bound asks what the tables missing from the sheets could change: their votes are at most the registered voters not covered times the highest table turnout seen in the sheets (the regions of the missing tables are unknown, so the highest of any region is used). From that it gives the share of the missing votes the announced winner would need for the overall result to match the announced share, and whether the sheets' leader could lose even if every missing voter chose one candidate. The election's number of tables and registered voters are taken from the announcement file when declared; otherwise the finding says what it assumed. There is no hypothesis test: the sheets need not be a random sample of tables, and the numbers are bounds, not estimates.",
     references: "CNE bulletins; the Colombian MOE argument on the remaining actas.",
+    weight: 0.01,
     run,
 };
 

@@ -46,6 +46,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Announced counts computed from rounded percentages",
     method: "An announced result should be the sum of counted votes; the percentages are computed afterwards and rounded. If instead someone chose the percentages first and multiplied them by the total, every count lands within half a vote of 'total × rounded percentage'. For each announcement the test checks every count against percentages with 0, 1 and 2 decimals and computes the exact probability of the observed coincidences if the counts had been tallied: each count's position within its rounding interval is then uniform, so a count coincides with probability about 1 in (total × 0.01 % per decimal step); when the categories sum to the total one count is fixed by the others and does not add evidence. The p-value multiplies the smallest probability by the 3 grids checked. A deviation says the counts sit exactly on rounded percentages far more often than counting produces; it does not say who computed them or why.",
     references: "Gelman, statmodeling blog, 31 July 2024; Tao, 'What are the odds, II', 2 August 2024.",
+    weight: 0.01,
     run,
 };
 

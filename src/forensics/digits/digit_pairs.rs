@@ -44,6 +44,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Repeated and adjacent final digit pairs (Beber & Scacco)",
     method: "People who invent numbers avoid writing the same digit twice at the end (33, 77) and like neighbouring digits (34, 65). In honest counts of tens or hundreds of votes, 10% of counts end in a repeated pair and 18% in an adjacent pair (digits differing by one, 0 and 9 not counted as neighbours; with 0 next to 9, as in Beber and Scacco's paper, the share is 20% and is shown in the details). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last two digits of every station count of at least 10 and reports both shares (statistic repeated_share and adjacent_share) with 95% Wilson intervals. The p-values are calibrated by simulating honest counts of the same size, which also accounts for counts under 100, where small tens digits are more common. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. A deviation says that digit pairs are unevenly used, not why.",
     references: "Beber & Scacco (2012), Political Analysis 20(2):211–234; Wilson (1927), JASA 22:209–212.",
+    weight: 0.03,
     run,
 };
 

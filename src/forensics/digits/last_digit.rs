@@ -49,6 +49,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Last digit of each candidate's counts",
     method: "Honest counts of tens or hundreds of votes end in 0, 1, …, 9 about equally often; people who invent numbers do not (they favour round endings and some pet digits). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last digit of each station count of at least 10 and compares the digit shares with their expectation by a chi-square test (9 degrees of freedom). The expectation is not a flat 10 % for small counts: counts of 10–99 come from a sloped distribution, so low digits are slightly more common even in honest counts. The expectation is therefore computed from a smoothed version of the observed count distribution ('smooth-count null': flat for counts in the hundreds, and it keeps none of a fabricated 0/5 pattern), and the p-value is calibrated by simulating the counts under that null. The flat-null chi-square is also shown for comparison with other tools. Not applicable when fewer than 50 counts reach 10 or when the median count is under 20 (minor candidates), and weak for candidates whose counts are mostly below 100. A deviation says that digits are unevenly used, not why.",
     references: "Beber & Scacco (2012), Political Analysis 20(2):211–234; Mebane & Kalinin, EFToolkit (LastC); Nigrini (2012), Benford's Law, ch. 7.",
+    weight: 0.46,
     run,
 };
 

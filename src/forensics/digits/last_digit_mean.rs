@@ -41,6 +41,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Mean last digit of each candidate's counts (LastC)",
     method: "The average last digit of honest counts of tens or hundreds of votes is 4.5, because every ending 0–9 is equally likely; a person who rounds numbers down to 0 or 5, or who favours some endings, moves it. For every candidate (and the registered-voter counts), nationally and per region, the test takes the mean last digit of the station counts of at least 10 (the Election Forensics Toolkit's LastC; the all-counts value the Toolkit uses is shown too) with a 95% interval. For counts under 100 the honest expectation is slightly below 4.5 (low endings are more common just above 10 because small counts are more frequent), so the expectation is computed from a smoothed version of the observed counts and the p-value is calibrated by simulating honest counts of the same size. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. The mean summarises the last-digit distribution in one number: it misses patterns that keep it at 4.5, which the last-digit test catches.",
     references: "Hicken & Mebane (2015), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (LastC); Beber & Scacco (2012), Political Analysis 20(2):211–234.",
+    weight: 0.03,
     run,
 };
 

@@ -50,6 +50,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Mean second digit of each candidate's counts (EFToolkit _2BL)",
     method: "The mean of the second significant digit of each candidate's station counts of at least 10, the statistic Walter Mebane's Election Forensics Toolkit reports as _2BL. Under Benford's second-digit law the mean is 4.187; the table shows the observed mean with a 95 % interval (mean ± 1.96 standard errors) and, for comparison with other tools, the z-score against 4.187. The p-value, however, compares the observed mean with simulated honest counting (each station's count redrawn from a binomial model with the candidate's observed vote shares and the station sizes), because honest counts bounded by station size need not average 4.187. Mebane shows that the mean moves with strategic voting, regional mobilisation and other political structure, and two candidates can deviate in opposite directions in a clean election: a deviation is an anomaly worth a look, not evidence of fraud. Not applicable with fewer than 100 counts of at least 10.",
     references: "Mebane (2011), Political Analysis 19(3):269–272; Hicken & Mebane (2017), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (_2BL); Hill (1995), Statistical Science 10(4):354–363.",
+    weight: 0.03,
     run,
 };
 

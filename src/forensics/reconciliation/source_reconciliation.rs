@@ -66,6 +66,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Two sources of the same tables, reconciled",
     method: "Matches the tables of this dataset with those of the dataset named in its mapping's [reconcile] section (scanned sheets and their QR codes, a preliminary and a final count) on the station key, after the declared key normalisations. It counts the tables only in one source, the matched tables that agree exactly and those that differ, lists every differing cell with both values in reconciliation_differences.csv and sums the net change of every column. Two questions are tested. Do differences concentrate in some regions? Honest transcription errors fall anywhere, so the share of differing tables should be the same in every region (χ² test of homogeneity with a permutation p-value). Do differences favour a candidate? Honest errors raise a count as often as they lower it (exact sign test on the tables where the candidate's count changed, with the net change and its 95 % range under random signs). Differences say where the sources disagree, not which one is right.",
     references: "Conover 1999 §3.4 (sign test); Good 2005 (permutation tests); Agresti 2013 §3.2 (χ² homogeneity); Lindeman & Stark 2012 and Stark 2008 (comparing two counts of the same tables in audits).",
+    weight: 0.03,
     run: output::run,
 };
 

@@ -130,6 +130,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Station anomaly mixture (eforensics-style)",
     method: "Fits a finite mixture in the style of Mebane's eforensics: each station is clean, incrementally manipulated (a share ι_M < 0.7 of the abstainers turned into votes for the leader and a share ι_S of the opposition's votes moved to the leader) or extremely manipulated (shares ≥ 0.7), with clean turnout and leader share Student-t per region (the deepest level with 50 stations per region on average; overdispersion beyond the binomial noise; scale and tails chosen by likelihood) and the magnitudes on a grid with free weights, by EM from three starts. Gives each station's posterior probability of each class (stations.parquet), the expected numbers of manipulated stations and of manufactured and stolen votes with bootstrap intervals, and lists the most probable stations. The verdict comes from a self-null: the likelihood ratio of the mixture over the clean class alone against clean elections simulated from the clean-only fit (parametric bootstrap). Honest strongholds where the leader's voters turn out en masse, strategic mobilisation and polarised districts inside a region look the same to the model.",
     references: "Mebane (2016) Election Forensics: Frauds Tests and Observation-level Frauds Probabilities; Ferrari, McAlister & Mebane (2018) Statistics and Public Policy 5(1); eforensics R package; Klimek et al. (2012) PNAS 109:16469",
+    weight: 10.0,
     run,
 };
 

@@ -63,6 +63,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Shpilkin clean-core excess",
     method: "Bins stations by turnout (1 point) and takes the clean core to be the 5 points around the turnout with most votes at or below the overall turnout; above the core the other candidates' votes are taken as counted and the leader's as the core's ratio to them, so the leader's votes beyond that are the raw excess (Shpilkin's estimate). Honest elections give an excess too (regions that vote more and prefer the leader), so the same estimator runs on clean elections of the same shape — each station keeps its size and valid/ballots ratio and takes the turnout of one of its nearest neighbours in size within its region and the share of another — and only the excess beyond their mean is reported as anomalous votes, with a stratified-bootstrap 95 % interval, the self-null's p-value, the estimate without each region and the share of the excess in regions where it is distinguishable from zero. Descriptive (an estimate, not a test): honest turnout and support rising together in stations of a kind the file does not name (town and country of overlapping sizes) also count, so the self-null's p-value is reported but no verdict is drawn from it.",
     references: "Kobak, Shpilkin & Pshenichnikov (2016) Significance 13(4):20; (2018) Significance 15(3):8; EFToolkit (Kalinin & Mebane) ComputeShpilkinMethod; Klimek et al. (2012) PNAS 109:16469",
+    weight: 0.25,
     run,
 };
 

@@ -40,6 +40,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Extreme stations",
     method: "Counts stations with turnout ≥ 95 %, a major candidate's share of valid votes ≥ 95 %, or a share ≤ 5 % for a major candidate averaging ≥ 20 % in the group, against the smooth continuation of the same stations' own distribution just below the edge: a log-linear Poisson fit to the 1-point bins from 80 % to 95 % (dithered ratios of stations with at least 10 voters), continued over 95–100 %, with a negative-binomial tail that carries the band's overdispersion and the fit's error. The band widens to 65–95 % or 50–95 % when the whole dataset has fewer than 30 stations in 80–95 %. A pile-up at the edge (stations filled to the roll) breaks that continuation; a long honest tail (strongly one-sided wards) follows it. Regions with few stations near the edge borrow the national slope; groups with none get no verdict. Each such station is listed in flagged_stations.csv.",
     references: "Klimek et al. (2012) PNAS 109:16469; Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54; Myagkov, Ordeshook & Shakin (2009); McCullagh & Nelder (1989) Generalized Linear Models",
+    weight: 0.03,
     run,
 };
 

@@ -21,6 +21,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Election fingerprint",
     method: "The 2D histogram of turnout against the leader's share of valid votes per station (1-point cells, dithered ratios, log colour scale), nationally and per region. Fair elections show one compact blob per regional bloc; a smear towards 100 % turnout and 100 % share, or a cluster in that corner, is the pattern ballot stuffing and vote stealing leave. Descriptive: the modelled version is klimek_model, the corner counts are extreme_stations.",
     references: "Klimek, Yegorov, Hanel & Thurner (2012) PNAS 109:16469; Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54",
+    weight: 0.03,
     run,
 };
 

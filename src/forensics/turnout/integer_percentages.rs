@@ -34,6 +34,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Integer percentages",
     method: "Counts the stations (registered ≥ 100, ballots > 0, turnout and leader share ≤ 99 %) whose turnout or leader share of ballots lies within ±0.05 points of a whole percentage, and compares the count with a Monte Carlo null that redraws every station's ballots and leader votes binomially (Kobak, Shpilkin & Pshenichnikov 2016). An excess far beyond the null's SD is the signature of results written as round percentages.",
     references: "Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54; Kobak, Shpilkin & Pshenichnikov (2016) Significance 13(4):20",
+    weight: 0.93,
     run,
 };
 

@@ -31,6 +31,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Klimek fraud model",
     method: "Fits the Klimek et al. (2012) model to the binned 2D histogram of turnout and the leader's share of valid votes: clean stations with independent turnout and share (free histograms per group of similar regions) plus incremental fraud (share f_i of stations: ballots stuffed and votes moved to the leader in proportion x ~ |N(0, θ)|) and extreme fraud (share f_e, x near 1), by a binned multinomial likelihood maximised with EM over θ and α; 95 % intervals by inverting a constrained parametric bootstrap (f_i) or a basic bootstrap (f_e), widened by a jackknife over runs of consecutive stations. The verdict comes from a self-null: the same estimator refitted on clean elections simulated from the fit's own clean component (same stations, sizes and regions), so f_i + f_e is judged against what a clean election of this shape gives, not against zero. Honest structure inside a region that combines high turnout with support for the leader still raises f_i.",
     references: "Klimek, Yegorov, Hanel & Thurner (2012) PNAS 109:16469; Election Forensics Toolkit (Hicken & Mebane), ComputeKlimekModel",
+    weight: 4.03,
     run,
 };
 

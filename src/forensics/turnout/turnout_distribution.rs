@@ -18,6 +18,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Turnout distribution",
     method: "Turnout (ballots cast / registered voters) per station, dithered by ±0.5 in numerator and denominator, as histograms at 1- and 0.1-point bins; mean, median, SD, skewness (m3/m2^1.5) and Pearson kurtosis (normal = 3); the shares of stations at or above 95 % and at 100 %; Hartigan's dip test of unimodality (p from a simulated table of the uniform null). More than one mode is as often regional difference as manipulation.",
     references: "Hartigan & Hartigan (1985) Ann. Statist. 13:70; Myagkov, Ordeshook & Shakin (2009) The Forensics of Election Fraud; Klimek et al. (2012) PNAS 109:16469; Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54",
+    weight: 0.03,
     run,
 };
 

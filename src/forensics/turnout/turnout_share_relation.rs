@@ -34,6 +34,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Turnout and the leader's result",
     method: "Weighted by registered voters: the correlation and slope of the leader's share of valid votes on turnout, and the Myagkov–Ordeshook–Shakin regression of the leader's votes per registered voter on turnout, whose slope β cannot exceed 1 among comparable stations unless other candidates lose votes as turnout rises (one-sided test of β ≤ 1, HC0 standard error). The verdict uses the slope within strata of comparable stations (deepest region with at least 30 stations × station-size quintile, as fixed effects), because regions or station types that differ in both turnout and vote push the pooled slope above 1 in clean elections; the pooled slope is reported beside it. The cumulative share of each major candidate's votes as stations are sorted by turnout shows where the votes come from. Regional differences alone can produce strong correlations.",
     references: "Myagkov, Ordeshook & Shakin (2009) The Forensics of Election Fraud; Klimek et al. (2012) PNAS 109:16469; Shpilkin (2009–2012); White (1980) Econometrica 48:817",
+    weight: 0.03,
     run,
 };
 

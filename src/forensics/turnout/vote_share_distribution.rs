@@ -18,6 +18,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Vote-share distribution",
     method: "Each major candidate's share of valid votes per station (leader first; major = at least 5 % nationally), dithered, as histograms at 1- and 0.1-point bins; mean, median, SD, skewness, Pearson kurtosis, the shares of stations at or above 95 % and at 100 %, and Hartigan's dip test of unimodality. Two modes often mean regional blocs, not manipulation.",
     references: "Klimek et al. (2012) PNAS 109:16469; Hartigan & Hartigan (1985) Ann. Statist. 13:70; Kobak, Shpilkin & Pshenichnikov (2016) Ann. Appl. Stat. 10:54",
+    weight: 0.03,
     run,
 };
 

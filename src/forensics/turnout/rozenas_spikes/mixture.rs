@@ -205,12 +205,6 @@ impl BetaMix {
         out
     }
 
-    /// The component a uniform `u` picks from cumulative responsibilities.
-    pub fn pick(&self, cum: &[f32; MAX_COMPONENTS - 1], u: f32) -> usize {
-        let l = self.w.len();
-        (0..l - 1).find(|&k| u < cum[k]).unwrap_or(l - 1)
-    }
-
     /// The posterior-predictive draw of a station's count from component `k`, prepared once.
     pub fn prepare(&self, y: u64, n: u64, k: usize) -> Draw {
         let a = y as f64 + self.alpha[k];
@@ -290,6 +284,11 @@ impl Draw {
     }
 }
 
+/// The component of `l` a uniform `u` picks from cumulative responsibilities.
+pub fn pick(cum: &[f32; MAX_COMPONENTS - 1], l: usize, u: f32) -> usize {
+    (0..l - 1).find(|&k| u < cum[k]).unwrap_or(l - 1)
+}
+
 /// A uniform f32 in [0, 1).
 pub fn uniform(r: &mut ChaCha8Rng) -> f32 {
     r.random::<f32>()
@@ -344,7 +343,7 @@ mod tests {
         assert!(m.w.len() >= 2, "{m:?}");
         for i in 0..50 {
             let cum = m.cumulative(&m.ln_norms(), y[i], n[i]);
-            let k = m.pick(&cum, uniform(&mut r));
+            let k = pick(&cum, m.w.len(), uniform(&mut r));
             let d = m.draw(y[i], n[i], k, &mut r);
             assert!(d <= n[i]);
         }

@@ -1,32 +1,35 @@
-//! The windows, the resampled null and Rozenas' spike share of `rozenas_spikes`: per level of
-//! groups (the whole dataset, or the regions of one level, which partition the stations), every
-//! replicate redraws every station's count from its group's fitted mixture (`mixture`) with the
-//! station's own denominator and records, per group, the stations within each fraction's window
-//! and the 0.001-grid histogram and kernel density of the shares (the package's `fraud`).
+//! The windows, the resampled null and Rozenas' spike share of `rozenas_spikes`. Groups are the
+//! whole dataset and the regions of every analysed level; each level partitions the stations, so
+//! a station belongs to one group per level (`member`, a row of `levels` group indices per
+//! station). Every replicate redraws every station's count once, from the fitted mixture of the
+//! most specific group it belongs to that has a fit (chosen by the caller), with the station's own
+//! denominator, and that one draw is counted in each of its groups: per group, the stations within
+//! each fraction's window and the 0.001-grid histogram and kernel density of the shares (the
+//! package's `fraud`).
 
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::mixture::{uniform, BetaMix, Draw, MAX_COMPONENTS};
+use super::mixture::{pick, uniform, BetaMix, Draw, MAX_COMPONENTS};
 use super::windows::{fraction_of, grid_point, GRID, K};
 use crate::stats::sampling::binomial_u64;
 
 /// Bootstrap draws of the spike share's interval.
 pub const BOOT: usize = 200;
 
-/// One station of a level: count, denominator, group (index within the level) and its cumulative
-/// component responsibilities under its group's mixture.
+/// One station: count, denominator, and the mixture it is redrawn from (components, cumulative
+/// component responsibilities and the prepared draw of each component).
 pub struct Station {
     pub y: u64,
     pub n: u64,
-    pub g: u32,
-    pub cum: [f32; MAX_COMPONENTS - 1],
+    comps: u8,
+    cum: [f32; MAX_COMPONENTS - 1],
     /// The prepared draw of each component (`BetaMix::prepare`).
-    pub draws: [Draw; MAX_COMPONENTS],
+    draws: [Draw; MAX_COMPONENTS],
 }
 
 impl Station {
-    pub fn new(fit: &BetaMix, lb: &[f64], y: u64, n: u64, g: u32) -> Station {
+    pub fn new(fit: &BetaMix, lb: &[f64], y: u64, n: u64) -> Station {
         let mut draws = [Draw::exact(1.0, 1.0); MAX_COMPONENTS];
         for (k, d) in draws.iter_mut().enumerate().take(fit.w.len()) {
             *d = fit.prepare(y, n, k);
@@ -34,10 +37,22 @@ impl Station {
         Station {
             y,
             n,
-            g,
+            comps: fit.w.len().clamp(1, MAX_COMPONENTS) as u8,
             cum: fit.cumulative(lb, y, n),
             draws,
         }
+    }
+
+    /// One posterior-predictive draw of the station's count.
+    fn draw(&self, r: &mut ChaCha8Rng) -> u64 {
+        let l = usize::from(self.comps);
+        // One component: no choice to draw.
+        let k = if l == 1 {
+            0
+        } else {
+            pick(&self.cum, l, uniform(r))
+        };
+        self.draws[k].sample(self.n, r)
     }
 }
 
@@ -49,7 +64,13 @@ pub struct Observed {
     pub kde: Vec<f64>,
 }
 
-pub fn observe(stations: &[Station], groups: usize) -> Vec<Observed> {
+/// The observed counts of every group; station i belongs to groups `member[i·levels..][..levels]`.
+pub fn observe(
+    stations: &[Station],
+    member: &[u32],
+    levels: usize,
+    groups: usize,
+) -> Vec<Observed> {
     let mut out: Vec<Observed> = (0..groups)
         .map(|_| Observed {
             stations: 0,
@@ -58,15 +79,18 @@ pub fn observe(stations: &[Station], groups: usize) -> Vec<Observed> {
             kde: vec![0.0; GRID],
         })
         .collect();
-    for s in stations {
-        let o = &mut out[s.g as usize];
-        o.stations += 1;
-        if let Some(f) = fraction_of(s.y, s.n) {
-            o.counts[f] += 1;
-        }
+    for (s, row) in stations.iter().zip(member.chunks_exact(levels)) {
+        let f = fraction_of(s.y, s.n);
         let (j, w) = grid_point(s.y, s.n);
-        o.bins[j] += 1;
-        o.kde[j] += w;
+        for &g in row {
+            let o = &mut out[g as usize];
+            o.stations += 1;
+            if let Some(f) = f {
+                o.counts[f] += 1;
+            }
+            o.bins[j] += 1;
+            o.kde[j] += w;
+        }
     }
     for o in &mut out {
         let n = o.stations.max(1) as f64;
@@ -75,7 +99,7 @@ pub fn observe(stations: &[Station], groups: usize) -> Vec<Observed> {
     out
 }
 
-/// The null of one level: per group, the window counts of every replicate (replicate order), the
+/// The null of every group: the window counts of every replicate (replicate order), the
 /// sum over replicates of the grid histogram and the pointwise maximum of the kernel densities
 /// (the package's upper envelope `ymax`).
 pub struct Null {
@@ -95,21 +119,20 @@ struct Acc {
     touched: Vec<u32>,
 }
 
-/// Simulate `replicates` copies of the level; `rng_of(rep)` is the replicate's stream.
+/// Simulate `replicates` copies of the dataset (`member` and `levels` as in `observe`);
+/// `rng_of(rep)` is the replicate's stream.
 pub fn simulate(
     stations: &[Station],
-    fits: &[Option<BetaMix>],
+    member: &[u32],
+    levels: usize,
+    groups: usize,
     replicates: u32,
     rng_of: &(dyn Fn(u32) -> ChaCha8Rng + Sync),
 ) -> Null {
-    let groups = fits.len();
-    let sizes: Vec<f64> = {
-        let mut s = vec![0.0; groups];
-        for st in stations {
-            s[st.g as usize] += 1.0;
-        }
-        s
-    };
+    let mut sizes = vec![0.0f64; groups];
+    for &g in member {
+        sizes[g as usize] += 1.0;
+    }
     let empty = || Acc {
         counts: Vec::new(),
         bin_sum: vec![0; groups * GRID],
@@ -123,27 +146,21 @@ pub fn simulate(
         .fold(empty, |mut acc, rep| {
             let mut r = rng_of(rep);
             let mut counts = vec![[0u32; K]; groups];
-            for s in stations {
-                let Some(fit) = &fits[s.g as usize] else {
-                    continue;
-                };
-                // One component: no choice to draw.
-                let k = if s.cum[0] >= 1.0 {
-                    0
-                } else {
-                    fit.pick(&s.cum, uniform(&mut r))
-                };
-                let y = s.draws[k].sample(s.n, &mut r);
-                if let Some(f) = fraction_of(y, s.n) {
-                    counts[s.g as usize][f] += 1;
-                }
+            for (s, row) in stations.iter().zip(member.chunks_exact(levels)) {
+                let y = s.draw(&mut r);
+                let f = fraction_of(y, s.n);
                 let (j, w) = grid_point(y, s.n);
-                let cell = s.g as usize * GRID + j;
-                if acc.bins[cell] == 0 {
-                    acc.touched.push(cell as u32);
+                for &g in row {
+                    if let Some(f) = f {
+                        counts[g as usize][f] += 1;
+                    }
+                    let cell = g as usize * GRID + j;
+                    if acc.bins[cell] == 0 {
+                        acc.touched.push(cell as u32);
+                    }
+                    acc.bins[cell] += 1;
+                    acc.kde[cell] += w;
                 }
-                acc.bins[cell] += 1;
-                acc.kde[cell] += w;
             }
             // Cells no station reached have density 0, which never raises the envelope.
             for &cell in &acc.touched {
