@@ -598,13 +598,15 @@ fn clean_summary(g: Grid, e: &Estimate, counts: &[f64]) -> CleanParams {
 pub fn fit(input: &KlimekInput, opts: &KlimekOptions) -> Result<KlimekFit, String> {
     let pr = prepare(input, opts)?;
     let e = point_fit(&pr);
-    let mut cal = calibrate(&pr, &e, opts.bootstrap.max(MIN_BOOTSTRAP), opts.seed);
+    // One set of kernels at the fitted alpha for the interval, the self-null and the jackknife.
+    let ks = KernelSet::new(pr.g, e.alpha, pr.r, 0, THETA_STEPS);
+    let mut cal = calibrate(&pr, &e, &ks, opts.bootstrap.max(MIN_BOOTSTRAP), opts.seed);
     let null = SelfNull::from_replicates(
         coarse(e.fi) + e.fe,
-        &self_null(&pr, &e, opts.self_null, opts.seed),
+        &self_null(&pr, &e, &ks, opts.self_null, opts.seed),
     );
     let mut fe_interval = cal.fe_interval;
-    if let Some((se_i, se_e)) = jackknife(&pr, &e) {
+    if let Some((se_i, se_e)) = jackknife(&pr, &e, &ks) {
         // Add the jackknife's excess variance over the bootstrap's to each
         // half-width (for f_i in the units of the calibrated estimate, hence
         // the division by the MLE's slope).
@@ -622,7 +624,6 @@ pub fn fit(input: &KlimekInput, opts: &KlimekOptions) -> Result<KlimekFit, Strin
     // stations; deviance on the fitted sample.
     let (g, ng) = (pr.g, pr.obs.ng);
     let k = (e.k.round() as usize).min(THETA_STEPS - 1);
-    let ks = KernelSet::new(g, e.alpha, pr.r, k, k + 1);
     let m = ks.model(g, k, None).probabilities(&e.params);
     let mut fitted = vec![0.0; g.cells()];
     let mut distance = 0.0;

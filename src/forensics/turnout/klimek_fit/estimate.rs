@@ -47,6 +47,20 @@ impl KernelSet {
         }
     }
 
+    /// The kernels for theta grid indices `lo..hi` (within this set's), copied: a copy costs a
+    /// small fraction of computing them (`Kernel::new` was 11 % of a fit's time when every
+    /// stage of `fit` built its own set).
+    pub fn sub(&self, lo: usize, hi: usize) -> KernelSet {
+        let r = self.range();
+        let (lo, hi) = (lo.max(r.start), hi.min(r.end).max(lo.max(r.start)));
+        KernelSet {
+            alpha: self.alpha,
+            offset: lo,
+            inc: self.inc[lo - r.start..hi - r.start].to_vec(),
+            ext: self.ext.clone(),
+        }
+    }
+
     fn range(&self) -> std::ops::Range<usize> {
         self.offset..self.offset + self.inc.len()
     }
@@ -336,7 +350,7 @@ type Point = (f64, Vec<(f64, f64)>);
 struct Calibrator<'a> {
     pr: &'a Prepared,
     e: &'a Estimate,
-    ks: KernelSet,
+    ks: &'a KernelSet,
     /// Kernels for the constrained fits: all of theta, or theta >= the
     /// reference when no incremental fraud was found (otherwise f_i with
     /// vanishing pushes could never be excluded and the bound would be 1).
@@ -377,7 +391,7 @@ impl Calibrator<'_> {
                     &mut rng,
                 );
                 let start = Params::warm(&c.params, g, &o);
-                let f = search_theta(g, &o, &self.ks, c.k.round() as usize, &start, None);
+                let f = search_theta(g, &o, self.ks, c.k.round() as usize, &start, None);
                 (coarse(f.fi), f.fe)
             })
             .collect();
@@ -390,17 +404,18 @@ impl Calibrator<'_> {
 /// that extreme stations do not distort them), simulated `replicates` times with f_i = f_e = 0
 /// at the fitted stations (their sizes, groups and valid-vote ratios), and refitted by the same
 /// estimator as the interval's replicates. Returns each replicate's (f_i, f_e).
+/// `ks`: the kernels of every theta at the fitted alpha.
 pub(super) fn self_null(
     pr: &Prepared,
     e: &Estimate,
+    ks: &KernelSet,
     replicates: u32,
     seed: u64,
 ) -> Vec<(f64, f64)> {
     let g = pr.g;
-    let ks = KernelSet::new(g, e.alpha, pr.r, 0, THETA_STEPS);
     let init = Params::warm(&e.params, g, &pr.obs);
     let k0 = (e.k.round() as usize).min(THETA_STEPS - 1);
-    let clean = search_theta(g, &pr.obs, &ks, k0, &init, Some(0.0));
+    let clean = search_theta(g, &pr.obs, ks, k0, &init, Some(0.0));
     let theta = theta_at(clean.k);
     (0..u64::from(replicates))
         .into_par_iter()
@@ -417,7 +432,7 @@ pub(super) fn self_null(
                 &mut rng,
             );
             let start = Params::warm(&clean.params, g, &o);
-            let f = search_theta(g, &o, &ks, clean.k.round() as usize, &start, None);
+            let f = search_theta(g, &o, ks, clean.k.round() as usize, &start, None);
             (coarse(f.fi), f.fe)
         })
         .collect()
@@ -429,15 +444,22 @@ pub(super) fn self_null(
 /// quarter of the replicates at the estimate, half at three values around
 /// the bias-corrected estimate, the rest in two probes at the provisional
 /// bounds.
-pub(super) fn calibrate(pr: &Prepared, e: &Estimate, replicates: u32, seed: u64) -> Calibration {
+/// `ks`: the kernels of every theta at the fitted alpha.
+pub(super) fn calibrate(
+    pr: &Prepared,
+    e: &Estimate,
+    ks: &KernelSet,
+    replicates: u32,
+    seed: u64,
+) -> Calibration {
     let b = replicates as usize;
     let obs = coarse(e.fi);
     let floor = if obs == 0.0 { K_REF } else { 0 };
     let cal = Calibrator {
         pr,
         e,
-        ks: KernelSet::new(pr.g, e.alpha, pr.r, 0, THETA_STEPS),
-        constrained: KernelSet::new(pr.g, e.alpha, pr.r, floor, THETA_STEPS),
+        ks,
+        constrained: ks.sub(floor, THETA_STEPS),
         seed,
     };
     let fmax = (1.0 - e.fe).max(0.0);
@@ -632,14 +654,15 @@ fn invert(obs: f64, points: &[Point], fmax: f64) -> Inversion {
 /// in input order (published tallies are listed by area, so a run is a
 /// piece of a district or region). Each refit is the estimator's theta
 /// search at the fitted alpha. None for fewer than 100 stations.
-pub(super) fn jackknife(pr: &Prepared, e: &Estimate) -> Option<(f64, f64)> {
+/// `ks`: the kernels of every theta at the fitted alpha.
+pub(super) fn jackknife(pr: &Prepared, e: &Estimate, ks: &KernelSet) -> Option<(f64, f64)> {
     let n = pr.sample.registered.len();
     let blocks = JACK_BLOCKS.min(n / 20);
     if blocks < 5 {
         return None;
     }
     let kc = e.k.round() as usize;
-    let ks = KernelSet::new(pr.g, e.alpha, pr.r, kc.saturating_sub(3), kc + 4);
+    let ks = ks.sub(kc.saturating_sub(3), kc + 4);
     let fits: Vec<(f64, f64)> = (0..blocks)
         .into_par_iter()
         .map(|j| {

@@ -136,6 +136,7 @@ pub(super) fn push(t: f64, s: f64, x: f64, xa: f64, r: f64) -> (f64, f64) {
 
 /// Where fraud of one kind sends a station of each cell: a sparse
 /// cell-to-cell transition matrix (rows sum to 1), stored by origin cell.
+#[derive(Clone)]
 pub(super) struct Kernel {
     start: Vec<u32>,
     /// (destination cell, probability) of each origin's row.
