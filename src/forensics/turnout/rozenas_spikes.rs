@@ -66,7 +66,7 @@ pub const TEST: ForensicTest = ForensicTest {
     title: "Spikes at coarse fractions (Rozenas)",
     method: "Counts the stations whose leader share of valid votes (and the other major contenders' shares, and turnout) lies within ±0.05 points of a coarse fraction (every multiple of 1/20 and the thirds) and compares each count with Rozenas' resampled kernel density null: a mixture of betas fitted to the counts, every station redrawn from its posterior with its own denominator, so the honest spikes of small stations at simple fractions are reproduced. Per fraction: observed, null mean and SD, a Poisson tail p and BH q across fractions (the finding's p is their Simes combination); Rozenas' estimated share of stations on spikes (observed kernel density above the envelope of the resampled ones) with a bootstrap interval. Small stations, uncontested stations and two-candidate tables make simple fractions common; the null keeps those sizes.",
     references: "Rozenas (2017) Political Analysis 25(1):41–56; R package spikes 1.1 (Rozenas 2016); Simes (1986) Biometrika 73:751; Lancaster (1961) JASA 56:223",
-    weight: 5.24,
+    weight: 2.92,
     run,
 };
 
