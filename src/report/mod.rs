@@ -177,38 +177,69 @@ fn write_all(report: &Report<'_>, dir: &Path) -> anyhow::Result<()> {
         // The test chooses the name; `safe_name` keeps it a plain file name in this folder.
         std::fs::write(dir.join(safe_name(&t.file_name)), csv::data_table(t)?)?;
     }
-    let mut frame = report
-        .tally
-        .to_frame()
-        .context("cannot build the station table")?;
-    append_station_columns(&mut frame, &report.station_columns)?;
-    let file = std::fs::File::create(dir.join("stations.parquet"))?;
-    polars::prelude::ParquetWriter::new(file)
-        .finish(&mut frame)
-        .context("cannot write stations.parquet")?;
+    write_stations(&dir.join("stations.parquet"), report)?;
     // Last: the HTML links the files of this folder that exist, so they are all written first.
     std::fs::write(dir.join("report.html"), html::render(&doc, dir)?)?;
     Ok(())
 }
 
-/// The tests' per-station columns after the tally's own; a column whose length is not the number
-/// of stations (a bug upstream) is an error, not a silent misalignment.
+/// Stations per row group of `stations.parquet`: the table is built and written a slice at a time,
+/// so a 10,000,000-station election never holds a second copy of its station table (about 260
+/// bytes a station at 10 candidates) beside the tally.
+const STATION_ROWS_PER_GROUP: usize = 1 << 17;
+
+/// `stations.parquet`: the tally's station table and the tests' per-station columns, in row
+/// groups of `STATION_ROWS_PER_GROUP` stations.
+fn write_stations(path: &Path, report: &Report<'_>) -> anyhow::Result<()> {
+    let n = report.tally.n_stations();
+    let slice = |lo: usize| -> anyhow::Result<polars::prelude::DataFrame> {
+        let rows = lo..(lo + STATION_ROWS_PER_GROUP).min(n);
+        let mut frame = report
+            .tally
+            .to_frame_rows(rows.clone())
+            .context("cannot build the station table")?;
+        append_station_columns(&mut frame, &report.station_columns, n, rows)?;
+        Ok(frame)
+    };
+    let first = slice(0)?;
+    let file = std::fs::File::create(path)?;
+    let mut writer = polars::prelude::ParquetWriter::new(file)
+        .batched(first.schema())
+        .context("cannot write stations.parquet")?;
+    writer
+        .write_batch(&first)
+        .context("cannot write stations.parquet")?;
+    drop(first);
+    for lo in (STATION_ROWS_PER_GROUP..n).step_by(STATION_ROWS_PER_GROUP) {
+        writer
+            .write_batch(&slice(lo)?)
+            .context("cannot write stations.parquet")?;
+    }
+    writer.finish().context("cannot write stations.parquet")?;
+    Ok(())
+}
+
+/// The tests' per-station columns after the tally's own, for the stations `rows` of `n`; a column
+/// whose length is not the number of stations (a bug upstream) is an error, not a silent
+/// misalignment.
 fn append_station_columns(
     frame: &mut polars::prelude::DataFrame,
     columns: &[crate::finding::StationColumn],
+    n: usize,
+    rows: std::ops::Range<usize>,
 ) -> anyhow::Result<()> {
     for c in columns {
         anyhow::ensure!(
-            c.values.len() == frame.height(),
+            c.values.len() == n,
             "station column {} has {} values for {} stations; please report this",
             c.name,
             c.values.len(),
-            frame.height()
+            n
         );
         frame
             .with_column(polars::prelude::Column::new(
                 c.name.as_str().into(),
-                &c.values,
+                &c.values[rows.clone()],
             ))
             .with_context(|| format!("cannot add the station column {}", c.name))?;
     }

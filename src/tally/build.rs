@@ -584,23 +584,24 @@ fn assemble(
         }
     }
     std::mem::drop(first);
-    let mut kept = Vec::with_capacity(records.len());
-    for (r, d) in records.into_iter().zip(dropped) {
-        match d {
-            None => kept.push(r),
-            Some((reason, detail)) => {
-                for at in r.rows() {
-                    ledger.exclusions.push(Exclusion {
-                        reason,
-                        at,
-                        column: None,
-                        text: None,
-                        detail: detail.clone(),
-                    });
-                }
+    // In place: a second vector of records would double the peak memory of a large file.
+    let mut kept = records;
+    let mut verdicts = dropped.into_iter();
+    kept.retain(|r| match verdicts.next().flatten() {
+        None => true,
+        Some((reason, detail)) => {
+            for at in r.rows() {
+                ledger.exclusions.push(Exclusion {
+                    reason,
+                    at,
+                    column: None,
+                    text: None,
+                    detail: detail.clone(),
+                });
             }
+            false
         }
-    }
+    });
     let kept = checks::apply(kept, mapping, ledger);
     // Counted from the stations themselves, so the ledger identity below is a real check.
     ledger.rows_analysed = kept.iter().map(|r| r.rows().count() as u64).sum();

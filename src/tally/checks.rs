@@ -17,9 +17,10 @@ pub(super) fn apply(
     ledger: &mut Ledger,
 ) -> Vec<StationRecord> {
     let policy = &mapping.checks;
-    let mut kept = Vec::with_capacity(records.len());
-    for r in records {
-        let failures = failures(&r);
+    // In place: a second vector of records would double the peak memory of a large file.
+    let mut kept = records;
+    kept.retain(|r| {
+        let failures = failures(r);
         let excluding = failures.iter().find(|(check, _)| {
             let p = match check {
                 Reason::CandidatesSumToValid => policy.candidates_sum_to_valid,
@@ -41,6 +42,7 @@ pub(super) fn apply(
                         detail: detail.clone(),
                     });
                 }
+                false
             }
             None => {
                 for (check, detail) in failures {
@@ -51,10 +53,10 @@ pub(super) fn apply(
                         detail,
                     });
                 }
-                kept.push(r);
+                true
             }
         }
-    }
+    });
     kept
 }
 

@@ -148,11 +148,19 @@ impl Tally {
     /// The station table as a DataFrame: key, region levels, counts, turnout, candidate votes and
     /// shares of valid votes.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
-        let n = self.n_stations();
-        let mut cols: Vec<Column> = vec![Column::new("station_key".into(), &self.station_keys)];
+        self.to_frame_rows(0..self.n_stations())
+    }
+
+    /// `to_frame` of the stations `rows` only (written in slices, so that the table never exists
+    /// twice over in memory beside the tally).
+    pub fn to_frame_rows(&self, rows: std::ops::Range<usize>) -> PolarsResult<DataFrame> {
+        let n = rows.len();
+        let mut cols: Vec<Column> = vec![Column::new(
+            "station_key".into(),
+            &self.station_keys[rows.clone()],
+        )];
         for level in &self.regions {
-            let names: Vec<&str> = level
-                .codes
+            let names: Vec<&str> = level.codes[rows.clone()]
                 .iter()
                 .map(|&c| {
                     level.paths[c as usize]
@@ -163,8 +171,7 @@ impl Tally {
                 .collect();
             cols.push(Column::new(format!("region_{}", level.name).into(), names));
             if let Some(codes) = &level.source_codes {
-                let codes: Vec<&str> = level
-                    .codes
+                let codes: Vec<&str> = level.codes[rows.clone()]
                     .iter()
                     .map(|&c| codes[c as usize].as_str())
                     .collect();
@@ -174,27 +181,34 @@ impl Tally {
                 ));
             }
         }
-        let mut push_counts = |name: &str, v: &Option<Vec<u64>>| {
+        let mut push_counts = |name: &str, v: Option<&[u64]>| {
             if let Some(v) = v {
-                cols.push(Column::new(name.into(), v));
+                cols.push(Column::new(name.into(), &v[rows.clone()]));
             }
         };
-        push_counts("registered", &self.registered);
-        push_counts("ballots_cast", &Some(self.ballots_cast.clone()));
-        push_counts("valid", &Some(self.valid.clone()));
-        push_counts("null", &self.null);
-        push_counts("blank", &self.blank);
-        if let Some(t) = self.turnout() {
+        push_counts("registered", self.registered.as_deref());
+        push_counts("ballots_cast", Some(&self.ballots_cast));
+        push_counts("valid", Some(&self.valid));
+        push_counts("null", self.null.as_deref());
+        push_counts("blank", self.blank.as_deref());
+        if let Some(reg) = &self.registered {
+            let t: Vec<Option<f64>> = reg[rows.clone()]
+                .iter()
+                .zip(&self.ballots_cast[rows.clone()])
+                .map(|(&r, &b)| (r > 0).then(|| b as f64 / r as f64))
+                .collect();
             cols.push(Column::new("turnout".into(), t));
         }
         for c in &self.candidates {
-            cols.push(Column::new(format!("votes_{}", c.name).into(), &c.votes));
+            cols.push(Column::new(
+                format!("votes_{}", c.name).into(),
+                &c.votes[rows.clone()],
+            ));
         }
         for c in &self.candidates {
-            let share: Vec<Option<f64>> = c
-                .votes
+            let share: Vec<Option<f64>> = c.votes[rows.clone()]
                 .iter()
-                .zip(&self.valid)
+                .zip(&self.valid[rows.clone()])
                 .map(|(&v, &t)| (t > 0).then(|| v as f64 / t as f64))
                 .collect();
             cols.push(Column::new(format!("share_{}", c.name).into(), share));
