@@ -26,7 +26,10 @@ pub struct Built {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct StationRecord {
     pub key: String,
-    pub region_path: Vec<String>,
+    /// The station's region path (one name per level), as an index into the paths the parser
+    /// has seen (`RowParser::into_region_paths`): a file repeats a few hundred paths over
+    /// millions of rows, and a path of strings per record was a fifth of the load's memory.
+    pub region: u32,
     pub registered: Option<u64>,
     pub ballots: Option<u64>,
     pub valid: Option<u64>,
@@ -46,7 +49,7 @@ impl StationRecord {
 
     /// Same numbers and region (the rows may differ).
     fn same_content(&self, other: &StationRecord) -> bool {
-        self.region_path == other.region_path
+        self.region == other.region
             && (
                 self.registered,
                 self.ballots,
@@ -85,6 +88,15 @@ pub(super) struct RowParser<'m> {
     thousands: Option<char>,
     nulls: Vec<String>,
     mapping: &'m Mapping,
+    /// Region paths seen so far (`StationRecord::region`).
+    regions: std::cell::RefCell<RegionPaths>,
+}
+
+/// Distinct region paths in order of first sight, and each one's index.
+#[derive(Default)]
+struct RegionPaths {
+    index: HashMap<Vec<String>, u32>,
+    paths: Vec<Vec<String>>,
 }
 
 impl<'m> RowParser<'m> {
@@ -105,7 +117,24 @@ impl<'m> RowParser<'m> {
                 .and_then(|s| s.chars().next()),
             nulls,
             mapping,
+            regions: Default::default(),
         }
+    }
+
+    /// The region paths of every record parsed, by `StationRecord::region`.
+    fn into_region_paths(self) -> Vec<Vec<String>> {
+        self.regions.into_inner().paths
+    }
+
+    fn intern_region(&self, path: Vec<String>) -> u32 {
+        let mut r = self.regions.borrow_mut();
+        if let Some(&i) = r.index.get(&path) {
+            return i;
+        }
+        let i = r.paths.len() as u32;
+        r.paths.push(path.clone());
+        r.index.insert(path, i);
+        i
     }
 
     pub fn columns(&self, table: &RawTable) -> anyhow::Result<Columns<'m>> {
@@ -293,7 +322,7 @@ impl<'m> RowParser<'m> {
             })?;
             key_parts.push(derived);
         }
-        let region_path = cols
+        let region_path: Vec<String> = cols
             .regions
             .iter()
             .map(|&c| {
@@ -334,7 +363,7 @@ impl<'m> RowParser<'m> {
         }
         Ok(StationRecord {
             key: key_parts.join(KEY_JOIN),
-            region_path,
+            region: self.intern_region(region_path),
             registered: self.sum(cells, registered)?,
             ballots: self.sum(cells, ballots)?,
             valid,
@@ -456,7 +485,16 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
             bail!("two candidates are named {display:?}; give them distinct names in the mapping");
         }
     }
-    let tally = assemble(name, records, candidates, mapping, &mut ledger, &mut notes)?;
+    let region_paths = parser.into_region_paths();
+    let tally = assemble(
+        name,
+        records,
+        &region_paths,
+        candidates,
+        mapping,
+        &mut ledger,
+        &mut notes,
+    )?;
     ledger.check_balance()?;
     if ledger.rows_read == 0 {
         bail!(
@@ -540,6 +578,7 @@ fn rules_excluding_everything(mapping: &Mapping, ledger: &Ledger) -> Option<Stri
 fn assemble(
     name: &str,
     records: Vec<StationRecord>,
+    region_paths: &[Vec<String>],
     candidates: Vec<(String, String)>,
     mapping: &Mapping,
     ledger: &mut Ledger,
@@ -636,7 +675,7 @@ fn assemble(
             .zip(region_index.iter_mut())
             .enumerate()
         {
-            let path = &r.region_path[..=depth];
+            let path = &region_paths[r.region as usize][..=depth];
             let code = match index.get(path) {
                 Some(&code) => code,
                 None => {

@@ -59,7 +59,7 @@ pub(super) fn group(
             }
         };
         let (station, v, conflicting) = &mut stations[s];
-        let same_fields = station.region_path == record.region_path
+        let same_fields = station.region == record.region
             && (
                 station.registered,
                 station.ballots,
