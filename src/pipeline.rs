@@ -287,8 +287,7 @@ fn analyse_dataset(
         crate::text::one_line(&source.name),
         crate::text::fmt_int(tables.iter().map(RawTable::approx_rows).sum())
     ));
-    let mut built = build(&source.name, &tables, &mapping)?;
-    drop(tables);
+    let mut built = build(&source.name, tables, &mapping)?;
     if let Some((mapping_path, _)) = &source.mapping {
         let folder = mapping_path.parent().unwrap_or(std::path::Path::new("."));
         for (depth, level) in mapping.regions.iter().enumerate() {
@@ -635,7 +634,7 @@ pub fn load_in_memory(
             Err((_, problem)) => return Err(problem),
         },
     };
-    build(name, &tables, &mapping)
+    build(name, tables, &mapping)
 }
 
 /// The error of a failed inference, after writing a draft mapping into the output folder (never

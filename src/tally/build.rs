@@ -414,8 +414,9 @@ pub(super) fn exclusion(at: RowRef, problem: RowProblem) -> Exclusion {
     }
 }
 
-/// Build a tally from the dataset's tables (in file order) with a checked mapping.
-pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Result<Built> {
+/// Build a tally from the dataset's tables (in file order) with a checked mapping. The tables are
+/// dropped once their rows are parsed: their text is not kept while the records become columns.
+pub fn build(name: &str, tables: Vec<RawTable>, mapping: &Mapping) -> anyhow::Result<Built> {
     let parser = RowParser::new(mapping);
     let mut ledger = Ledger::default();
     let mut records = Vec::new();
@@ -467,6 +468,7 @@ pub fn build(name: &str, tables: &[RawTable], mapping: &Mapping) -> anyhow::Resu
             rows_read,
         });
     }
+    drop(tables);
     let mut notes = Vec::new();
     let candidates: Vec<(String, String)> = if mapping.dataset.layout == Layout::Long {
         let (recs, names) = long::group(long_rows, mapping, &mut ledger, &mut notes);
