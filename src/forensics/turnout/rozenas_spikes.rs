@@ -219,7 +219,7 @@ fn analyse_subject(
     // group past the real ones, which is never judged.
     let nl = levels.len();
     let spare = n_groups as u32;
-    let mut row_of = vec![spare; t_len(s) * nl];
+    let mut row_of = vec![spare; s.n.len() * nl];
     for (l, level) in levels.iter().enumerate() {
         for &g in level {
             for &i in &eligible[g] {
@@ -229,7 +229,7 @@ fn analyse_subject(
     }
     let mut stations = Vec::new();
     let mut member = Vec::new();
-    for i in (0..t_len(s)).filter(|&i| s.n[i] > 0) {
+    for i in (0..s.n.len()).filter(|&i| s.n[i] > 0) {
         let row = &row_of[i * nl..(i + 1) * nl];
         let Some(g) = row
             .iter()
@@ -273,11 +273,6 @@ fn analyse_subject(
         out[g] = Some(finding(s, region, &observed[g], &null, g, fit, interval));
     }
     out
-}
-
-/// Stations of the tally (every subject has one count per station).
-fn t_len(s: &Subject) -> usize {
-    s.n.len()
 }
 
 /// Null mean, SD and 95 % band of one fraction's count.
