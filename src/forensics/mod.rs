@@ -235,16 +235,19 @@ pub fn run_battery_with_progress(
     out.notes = battery.notes();
     let begun = std::time::Instant::now();
     let total_weight: f64 = tests.iter().map(|t| t.weight).sum();
-    let mut done_weight = 0.0;
-    for (i, test) in tests.iter().enumerate() {
+    let report = |next: Option<&str>, done: usize, done_weight: f64| {
         progress(&BatteryProgress {
-            next: Some(test.id),
-            done: i,
+            next,
+            done,
             total: tests.len(),
             done_weight,
             total_weight,
             elapsed: begun.elapsed(),
-        });
+        })
+    };
+    let mut done_weight = 0.0;
+    for (i, test) in tests.iter().enumerate() {
+        report(Some(test.id), i, done_weight);
         let started = std::time::Instant::now();
         let o = (test.run)(&battery).with_context(|| format!("test {} failed", test.id))?;
         out.timings.push((test.id, started.elapsed()));
@@ -255,14 +258,7 @@ pub fn run_battery_with_progress(
         out.station_columns.extend(o.station_columns);
         done_weight += test.weight;
     }
-    progress(&BatteryProgress {
-        next: None,
-        done: tests.len(),
-        total: tests.len(),
-        done_weight,
-        total_weight,
-        elapsed: begun.elapsed(),
-    });
+    report(None, tests.len(), done_weight);
     apply_correction(&mut out.findings, params.alpha, params.correction);
     mark_panels(&mut out.figures, &out.findings);
     // A station a test singles out (`flagged_stations.csv`) is listed only where a finding of
