@@ -87,6 +87,10 @@ pub struct AnalyzeArgs {
     /// replicates (at least 200). 0 = always use --replicates.
     #[arg(long, default_value_t = Params::default().max_station_draws)]
     pub max_station_draws: u64,
+    /// Estimate the digit tests' null moments from --replicates simulated copies instead of
+    /// computing them exactly (slower; adds the empirical exceedance p-value).
+    #[arg(long)]
+    pub simulate_digit_nulls: bool,
     /// Comma-separated test ids to run (default: all; see `analyze list-tests`).
     #[arg(long, value_delimiter = ',')]
     pub tests: Option<Vec<String>>,

@@ -92,6 +92,7 @@ impl Config {
                 correction: a.correction,
                 region_depth: a.region_depth,
                 max_station_draws: a.max_station_draws,
+                simulate_digit_nulls: a.simulate_digit_nulls,
             },
             calibration,
             timings: a.timings,

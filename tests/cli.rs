@@ -48,7 +48,7 @@ fn analyses_a_tiny_wide_csv_with_its_mapping_end_to_end() {
     assert!(index.contains("tiny/report.md"), "{index}");
 
     let r = &run.results;
-    assert_eq!(r["schema_version"], "3.2.0");
+    assert_eq!(r["schema_version"], "3.3.0");
     let record = &r["run_record"];
     assert_eq!(record["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(record["seed"], r["seed"]);

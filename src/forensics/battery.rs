@@ -9,7 +9,7 @@ use crate::forensics::candidacy::{self, Candidacy};
 
 use super::Params;
 use crate::announcement::AnnouncementFile;
-use crate::forensics::digits::null::{simulate, DigitNull};
+use crate::forensics::digits::null::{build, DigitNull};
 use crate::forensics::reconciliation::source_reconciliation::Partner;
 use crate::tally::Tally;
 
@@ -212,7 +212,7 @@ impl<'a> Battery<'a> {
     pub fn digit_null(&self, index: usize) -> &DigitNull {
         self.digit_nulls[index].get_or_init(|| {
             let s = &self.subjects[index];
-            simulate(
+            build(
                 self.tally,
                 index as u64,
                 s.counts,

@@ -83,6 +83,8 @@ pub struct Params {
     /// Most station draws (stations × replicates) per simulated subject; large elections get
     /// fewer replicates (at least `MIN_REPLICATES`), recorded in each finding. 0 = no limit.
     pub max_station_draws: u64,
+    /// Estimate the digit nulls' moments from `replicates` draws instead of computing them exactly.
+    pub simulate_digit_nulls: bool,
 }
 
 /// Multiple-testing adjustment across a dataset's findings (`--correction`).
@@ -146,6 +148,7 @@ impl Default for Params {
             correction: Correction::BenjaminiHochberg,
             region_depth: 1,
             max_station_draws: 200_000_000,
+            simulate_digit_nulls: false,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::tally::ledger::{ExclusionCount, FlagCount, InputFile};
 use crate::tally::{Derivation, Totals};
 
 /// Version of the results.json layout (semantic versioning).
-pub const SCHEMA_VERSION: &str = "3.2.0";
+pub const SCHEMA_VERSION: &str = "3.3.0";
 
 #[derive(Serialize)]
 struct Results<'a> {

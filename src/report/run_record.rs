@@ -86,6 +86,9 @@ pub fn command(o: &RunOptions) -> String {
     if p.region_depth != 1 {
         cmd.push_str(&format!(" --region-depth {}", p.region_depth));
     }
+    if p.simulate_digit_nulls {
+        cmd.push_str(" --simulate-digit-nulls");
+    }
     let defaults: Vec<&str> = crate::forensics::default_tests()
         .iter()
         .map(|t| t.id)
@@ -143,11 +146,12 @@ mod tests {
         let cmd = command(&options(Params {
             correction: Correction::Holm,
             region_depth: 2,
+            simulate_digit_nulls: true,
             ..Params::default()
         }));
         assert_eq!(
             cmd,
-            "analyze --input data/ --seed 20240728 --replicates 1000 --alpha 0.05 --correction holm --region-depth 2 --tests last_digit --announced b.toml"
+            "analyze --input data/ --seed 20240728 --replicates 1000 --alpha 0.05 --correction holm --region-depth 2 --simulate-digit-nulls --tests last_digit --announced b.toml"
         );
     }
 
@@ -166,9 +170,15 @@ mod tests {
     #[test]
     fn replicates_are_read_from_the_p_value_source() {
         let mut a = Finding::not_applicable("last_digit", "A", None, 1, "x".into());
-        a.p_value_source = Some(crate::forensics::digits::findings::source(true, 640));
+        a.p_value_source = Some(crate::forensics::digits::findings::source(
+            true,
+            crate::forensics::digits::null::NullMethod::Simulated { replicates: 640 },
+        ));
         let mut b = a.clone();
-        b.p_value_source = Some(crate::forensics::digits::findings::source(false, 1000));
+        b.p_value_source = Some(crate::forensics::digits::findings::source(
+            false,
+            crate::forensics::digits::null::NullMethod::Simulated { replicates: 1000 },
+        ));
         let mut c = a.clone();
         c.test_id = "integer_percentages";
         c.p_value_source = Some("Monte Carlo per-station binomial resampling (200 replicates), one-sided normal tail of z".into());

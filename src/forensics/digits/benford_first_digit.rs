@@ -19,12 +19,12 @@
 //! magnitude between their 5th and 95th percentiles (methods §3.3 asks for 3–4 decades; two is a
 //! lenient floor), or when fewer than 100 counts are positive.
 //!
-//! **Calibration.** Where it applies, the p-value is simulation-calibrated with the shared
-//! leading-digit null (`digit_null`: each station's count redrawn from the normal approximation to
-//! Bin(Nᵢ, p*ᵢ) with shrunken shares); the observed χ² is referred to a scaled χ² matched to the
-//! simulated mean and variance, the empirical exceedance p-value beside it. The chart's grey band is
-//! the simulated 95 % range of each share, centred on what honest counting with these station sizes
-//! gives, which for station counts is far from Benford's law (the dots).
+//! **Calibration.** Where it applies, the p-value is calibrated against the shared leading-digit
+//! null (`digits::null`: each station's count redrawn from the normal approximation to Bin(Nᵢ, p*ᵢ)
+//! with shrunken shares); the observed χ² is referred to a scaled χ² matched to the null mean and
+//! variance (exact, `digits::exact`). The chart's grey band is the null's 95 % range of each share,
+//! centred on what honest counting with these station sizes gives, which for station counts is far
+//! from Benford's law (the dots).
 //!
 //! References: Benford, F. (1938), *Proceedings of the American Philosophical Society* 78(4):551–572;
 //! Hill, T. (1995), *Statistical Science* 10(4):354–363; Deckert, J., Myagkov, M. & Ordeshook, P.
@@ -45,7 +45,7 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "benford_first_digit",
     title: "First-digit law (1BL) of each candidate's counts",
-    method: "Benford's first-digit law says that in many collections of numbers about 30 % start with 1 and under 5 % with 9. It holds only for numbers that span several orders of magnitude, and polling-station counts do not: they are bounded by the size of the station, so their first digits reflect the station sizes and the candidate's support (a candidate with 300–600 votes per station has first digits 3, 4 and 5), not honesty. Deckert, Myagkov & Ordeshook (2011) show that first-digit tests on station counts flag clean elections and miss fraudulent ones. The test is included because it is often asked for: for each candidate it computes the chi-square (8 degrees of freedom) against the law and the mean absolute deviation (MAD) with Nigrini's conformity label, but it reports the result as not applicable, with no p-value and no verdict, when the middle 90 % of the positive counts span less than two orders of magnitude, which is the rule for polling-station data. The national charts (in the figures folder) show why: the bars follow the simulated range of honest counting (grey), not the law (dots). Also not applicable with fewer than 100 positive counts.",
+    method: "Benford's first-digit law says that in many collections of numbers about 30 % start with 1 and under 5 % with 9. It holds only for numbers that span several orders of magnitude, and polling-station counts do not: they are bounded by the size of the station, so their first digits reflect the station sizes and the candidate's support (a candidate with 300–600 votes per station has first digits 3, 4 and 5), not honesty. Deckert, Myagkov & Ordeshook (2011) show that first-digit tests on station counts flag clean elections and miss fraudulent ones. The test is included because it is often asked for: for each candidate it computes the chi-square (8 degrees of freedom) against the law and the mean absolute deviation (MAD) with Nigrini's conformity label, but it reports the result as not applicable, with no p-value and no verdict, when the middle 90 % of the positive counts span less than two orders of magnitude, which is the rule for polling-station data. The national charts (in the figures folder) show why: the bars follow the range of honest counting (grey), not the law (dots). Also not applicable with fewer than 100 positive counts.",
     references: "Benford (1938), Proc. Am. Philos. Soc. 78(4):551–572; Hill (1995), Statistical Science 10(4):354–363; Deckert, Myagkov & Ordeshook (2011), Political Analysis 19(3):245–268; Nigrini (2012), Benford's Law, ch. 7; Barney & Schulzke (2016), Journal of Forensic Accounting Research 1(1).",
     weight: 0.03,
     run,
@@ -132,7 +132,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
             subject.name
         ),
         None => format!(
-            "{}{where_}: {stats}; the counts span {span:.1} orders of magnitude, and against simulated honest counting with these station sizes the calibrated p = {}.",
+            "{}{where_}: {stats}; the counts span {span:.1} orders of magnitude, and against honest counting with these station sizes the calibrated p = {}.",
             subject.name,
             fmt_p(cal.p),
         ),
@@ -146,7 +146,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("chi_square", r.chi_square)),
         p_value: applies.then_some(cal.p),
         q_value: None,
-        p_value_source: applies.then(|| findings::source(true, g.replicates)),
+        p_value_source: applies.then(|| findings::source(true, g.method)),
         effect_size: Some(Statistic::new("mad", r.mad)),
         verdict: if applies {
             Verdict::Consistent
@@ -193,7 +193,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         highlight: false,
         finding: None,
         expected_label: "Benford's first-digit law".into(),
-        band_label: "95% range of simulated honest counts".into(),
+        band_label: "95% range of honest counts".into(),
     }
 }
 
@@ -205,7 +205,7 @@ const SPEC: DigitTestSpec = DigitTestSpec {
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of the positive station counts of {subject} that start with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
+    caption: "Bars: share of the positive station counts of {subject} that start with each digit. Dots: Benford's first-digit law, which needs numbers spanning several orders of magnitude. Grey: the range each share takes in 95% of honest counts with these station sizes and vote shares. Station counts are bounded by station size, so honest counts follow the grey range, not the dots: a gap between bars and dots is expected and is not a sign of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

@@ -19,14 +19,14 @@
 //! With N ≈ 25,000 the asymptotic χ² rejects on almost anything (Venezuela 2024: χ² = 116 for
 //! González while MAD = 0.0058 is "close conformity"; methods §7.2).
 //!
-//! **Calibration.** The verdict uses the shared leading-digit null (`digit_null`): each station's
-//! count is redrawn `--replicates` times from the normal approximation to Bin(Nᵢ, p*ᵢ), with the
-//! candidate's share shrunk towards the regional mean so that the simulated shares have the
-//! observed spread (Kobak et al. 2016; Rozenas 2017), and the same χ² against Benford is computed
-//! on each replicate. The observed χ² is referred to a scaled χ² matched to the simulated mean and
-//! variance; the empirical exceedance p-value is reported beside it. The chart's grey band is the
-//! simulated 95 % range of each share: it is centred on what honest counting with these station
-//! sizes gives, which may differ from Benford's law (the dots).
+//! **Calibration.** The verdict uses the shared leading-digit null (`digits::null`): each station's
+//! count redrawn from the normal approximation to Bin(Nᵢ, p*ᵢ), with the candidate's share shrunk
+//! towards the regional mean so that the redrawn shares have the observed spread (Kobak et al.
+//! 2016; Rozenas 2017). The χ² against Benford of such counts has its mean and variance computed
+//! exactly from each station's digit probabilities (`digits::exact`), and the observed χ² is
+//! referred to a scaled χ² matched to them. The chart's grey band is the null's 95 % range of each
+//! share: it is centred on what honest counting with these station sizes gives, which may differ
+//! from Benford's law (the dots).
 //!
 //! What this null can and cannot see: the per-station noise (binomial SD, about 5–15 votes for
 //! counts in the hundreds) is small next to the 100-vote period of the second digit of such counts,
@@ -61,9 +61,9 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "benford_second_digit",
     title: "Second-digit law (2BL) of each candidate's counts",
-    method: "Walter Mebane's second-digit test (2BL): the second significant digit of vote counts produced by many voters choosing independently is expected to follow Benford's second-digit law, in which 0 is the most common second digit (12.0 %) and 9 the rarest (8.5 %). For every candidate, nationally and per region, the test takes the second digit of each station count of at least 10 and compares the digit shares with the law by a chi-square test (9 degrees of freedom); it also reports the mean absolute deviation (MAD) with Nigrini's conformity label, an effect size that does not grow with the number of stations. Honest counts need not follow the law: the second digits of counts bounded by station size depend on the station sizes and on the candidate's support. The p-value is therefore calibrated by simulating honest counting (each station's count redrawn from a binomial model with the candidate's observed vote shares and the station sizes) and asking how often such counting gives a chi-square as large; the chart's grey band shows that simulated range, which can sit away from Benford's law. Mebane himself shows that 2BL deviations arise from strategic voting, regional mobilisation and other political structure: a deviation is an anomaly worth a look, not evidence of fraud. Not applicable with fewer than 100 counts of at least 10.",
+    method: "Walter Mebane's second-digit test (2BL): the second significant digit of vote counts produced by many voters choosing independently is expected to follow Benford's second-digit law, in which 0 is the most common second digit (12.0 %) and 9 the rarest (8.5 %). For every candidate, nationally and per region, the test takes the second digit of each station count of at least 10 and compares the digit shares with the law by a chi-square test (9 degrees of freedom); it also reports the mean absolute deviation (MAD) with Nigrini's conformity label, an effect size that does not grow with the number of stations. Honest counts need not follow the law: the second digits of counts bounded by station size depend on the station sizes and on the candidate's support. The p-value is therefore calibrated against honest counting (each station's count redrawn from a binomial model with the candidate's observed vote shares and the station sizes, whose chi-square mean and variance are computed exactly) by asking how often such counting gives a chi-square as large; the chart's grey band shows that range, which can sit away from Benford's law. Mebane himself shows that 2BL deviations arise from strategic voting, regional mobilisation and other political structure: a deviation is an anomaly worth a look, not evidence of fraud. Not applicable with fewer than 100 counts of at least 10.",
     references: "Mebane (2006), Election Forensics: Vote Counts and Benford's Law; Mebane (2011), Political Analysis 19(3):269–272; Deckert, Myagkov & Ordeshook (2011), Political Analysis 19(3):245–268; Hill (1995), Statistical Science 10(4):354–363; Nigrini (2012), Benford's Law, ch. 7; Barney & Schulzke (2016), Journal of Forensic Accounting Research 1(1).",
-    weight: 0.93,
+    weight: 0.21,
     run,
 };
 
@@ -118,7 +118,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); simulated honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
+        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
         subject.name,
         fmt_int(r.n),
         r.chi_square,
@@ -140,7 +140,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("chi_square", r.chi_square)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(true, g.replicates)),
+        p_value_source: Some(findings::source(true, g.method)),
         effect_size: Some(Statistic::new("mad", r.mad)),
         verdict: Verdict::Consistent,
         reason: None,
@@ -178,7 +178,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         highlight: false,
         finding: None,
         expected_label: "Benford's second-digit law".into(),
-        band_label: "95% range of simulated honest counts".into(),
+        band_label: "95% range of honest counts".into(),
     }
 }
 
@@ -190,7 +190,7 @@ const SPEC: DigitTestSpec = DigitTestSpec {
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of simulated honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

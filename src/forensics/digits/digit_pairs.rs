@@ -15,11 +15,11 @@
 //!
 //! Counts ≥ 10 (as in methods.md §7.2; a count of 10–99 has its tens digit as a). Statistic: the
 //! share with a Wilson 95 % interval; the analytic z against 0.10 / 0.18 with the binomial SE
-//! √(p₀(1 − p₀)/n) is in the details. The verdict's p-value is simulation-calibrated (`digit_null`,
-//! smooth-count null: counts jittered by N(0, 5²) votes, which keeps the slope of small counts —
-//! 11 is more common than 99 among counts of 10–99 — and none of a fabricated pair pattern): the
-//! observed share is referred to a normal with the simulated mean and SD, two-sided. The expected
-//! share is the simulated mean (0.10 / 0.18 for large counts); effect size = share − expected.
+//! √(p₀(1 − p₀)/n) is in the details. The verdict's p-value is calibrated against the
+//! smooth-count null (`digits::null`: counts jittered by N(0, 5²) votes, which keeps the slope of
+//! small counts — 11 is more common than 99 among counts of 10–99 — and none of a fabricated pair
+//! pattern): the observed share is referred to a normal with the null mean and SD, two-sided. The
+//! expected share is the null mean (0.10 / 0.18 for large counts); effect size = share − expected.
 //!
 //! Applicability: as `last_digit` — at least 50 counts ≥ 10 and a median count ≥ 20.
 //!
@@ -42,7 +42,7 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "digit_pairs",
     title: "Repeated and adjacent final digit pairs (Beber & Scacco)",
-    method: "People who invent numbers avoid writing the same digit twice at the end (33, 77) and like neighbouring digits (34, 65). In honest counts of tens or hundreds of votes, 10% of counts end in a repeated pair and 18% in an adjacent pair (digits differing by one, 0 and 9 not counted as neighbours; with 0 next to 9, as in Beber and Scacco's paper, the share is 20% and is shown in the details). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last two digits of every station count of at least 10 and reports both shares (statistic repeated_share and adjacent_share) with 95% Wilson intervals. The p-values are calibrated by simulating honest counts of the same size, which also accounts for counts under 100, where small tens digits are more common. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. A deviation says that digit pairs are unevenly used, not why.",
+    method: "People who invent numbers avoid writing the same digit twice at the end (33, 77) and like neighbouring digits (34, 65). In honest counts of tens or hundreds of votes, 10% of counts end in a repeated pair and 18% in an adjacent pair (digits differing by one, 0 and 9 not counted as neighbours; with 0 next to 9, as in Beber and Scacco's paper, the share is 20% and is shown in the details). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last two digits of every station count of at least 10 and reports both shares (statistic repeated_share and adjacent_share) with 95% Wilson intervals. The p-values are calibrated against honest counts of the same size (redrawn around each count; mean and variance computed exactly), which also accounts for counts under 100, where small tens digits are more common. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. A deviation says that digit pairs are unevenly used, not why.",
     references: "Beber & Scacco (2012), Political Analysis 20(2):211–234; Wilson (1927), JASA 22:209–212.",
     weight: 0.03,
     run,
@@ -137,7 +137,7 @@ fn base_finding(
         statistic: Some(Statistic::new(name, s.share)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(false, g.replicates)),
+        p_value_source: Some(findings::source(false, g.method)),
         effect_size: Some(Statistic::new(
             "share_minus_expected",
             s.share - cal.sim_mean,
@@ -152,10 +152,7 @@ fn base_finding(
             ("ci95", json!([s.ci.0, s.ci.1])),
             ("ci_method", json!("Wilson score")),
             ("expected_share", json!(cal.sim_mean)),
-            (
-                "expected_method",
-                json!("simulated mean under the smooth-count null"),
-            ),
+            ("expected_method", json!("mean under the smooth-count null")),
             ("simulated_sd", json!(cal.sim_sd)),
             ("null_large_counts", json!(s.null)),
             ("z_vs_null", json!(s.z)),

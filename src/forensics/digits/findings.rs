@@ -1,5 +1,5 @@
 //! The common loop of the digit tests: every accepted subject, nationally and per region, with the
-//! shared simulated null; the national bar chart and the regional small multiples.
+//! shared digit null; the national bar chart and the regional small multiples.
 //!
 //! A digit test supplies what differs: which subjects it accepts, when a group is not applicable,
 //! how a finding is built from a `GroupNull`, and (optionally) the bar panel to draw.
@@ -13,7 +13,7 @@
 use crate::figure::{file_stem, BarPanel, Figure, FigureSpec};
 use crate::finding::{Finding, TestOutput};
 use crate::forensics::battery::{spread_reason, Battery, Subject, SubjectKind};
-use crate::forensics::digits::null::GroupNull;
+use crate::forensics::digits::null::{GroupNull, NullMethod};
 use crate::text::fmt_int;
 
 /// Most panels in one small-multiples chart; beyond this the lowest p-values are shown.
@@ -225,7 +225,7 @@ fn regional_figure(
                 "{} of {} by {level} (n = {} in the {level})",
                 spec.chart, subject.name, spec.counts
             ),
-            caption: format!("{which}: bars are observed shares, {dots}, grey the 95% range of the simulated honest counts; n is the number of {} in the {level}. Orange panels are those whose finding deviates after the multiple-testing adjustment (each title gives p, q and the verdict); with many panels a few fall outside the grey range by chance.", spec.counts),
+            caption: format!("{which}: bars are observed shares, {dots}, grey the 95% range of honest counts; n is the number of {} in the {level}. Orange panels are those whose finding deviates after the multiple-testing adjustment (each title gives p, q and the verdict); with many panels a few fall outside the grey range by chance.", spec.counts),
             panels,
         },
     };
@@ -250,12 +250,16 @@ fn panels_labels(panels: &[BarPanel]) -> String {
 /// Most categories per panel drawn with a dot each (`plot::bars` drops the dots of denser panels).
 const DOTS_UP_TO: usize = 30;
 
-/// `p_value_source` text for a simulation-calibrated p-value.
-pub fn source(one_sided: bool, replicates: u32) -> String {
+/// `p_value_source` text for a p-value calibrated by the digit null's moments.
+pub fn source(one_sided: bool, method: NullMethod) -> String {
+    let from = match method {
+        NullMethod::Exact => "exact null moments (station digit probabilities)".to_string(),
+        NullMethod::Simulated { replicates } => format!("simulation ({replicates} replicates)"),
+    };
     if one_sided {
-        format!("simulation ({replicates} replicates), scaled chi-square matched to the simulated mean and variance")
+        format!("{from}, scaled chi-square matched to the null mean and variance")
     } else {
-        format!("simulation ({replicates} replicates), normal matched to the simulated mean and SD, two-sided")
+        format!("{from}, normal matched to the null mean and SD, two-sided")
     }
 }
 

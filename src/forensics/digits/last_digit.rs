@@ -16,11 +16,12 @@
 //! counts in the hundreds this null is uniform to within 10⁻⁴. The flat-null χ² is reported too,
 //! for parity with other tools (on Venezuela 2024, González: χ² = 8.21, p = 0.51).
 //!
-//! **Calibration.** The p-value that drives the verdict is simulation-calibrated
-//! (`digit_null`): the counts are redrawn `--replicates` times from the smooth-count null (each
-//! count jittered by N(0, 5²) votes), the same χ² is computed on each replicate, and the observed
-//! χ² is referred to a scaled χ² matched to the simulated mean and variance; the empirical
-//! exceedance p-value is reported beside it, and the chart's grey band is the simulated 95 % range.
+//! **Calibration.** The p-value that drives the verdict is calibrated against the smooth-count
+//! null (`digits::null`): the counts redrawn from it (each count jittered by N(0, 5²) votes), whose
+//! χ² has its mean and variance computed exactly from each station's digit probabilities
+//! (`digits::exact`; `--simulate-digit-nulls` estimates them from `--replicates` draws and adds
+//! the empirical exceedance p-value). The observed χ² is referred to a scaled χ² matched to that
+//! mean and variance, and the chart's grey band is the null's 95 % range of each share.
 //!
 //! Not applicable when fewer than 50 counts reach 10 votes (under 5 expected per digit, Cochran's
 //! rule for χ²), or when the median count is below 20 votes: the counts of 10+ are then the steep
@@ -47,9 +48,9 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "last_digit",
     title: "Last digit of each candidate's counts",
-    method: "Honest counts of tens or hundreds of votes end in 0, 1, …, 9 about equally often; people who invent numbers do not (they favour round endings and some pet digits). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last digit of each station count of at least 10 and compares the digit shares with their expectation by a chi-square test (9 degrees of freedom). The expectation is not a flat 10 % for small counts: counts of 10–99 come from a sloped distribution, so low digits are slightly more common even in honest counts. The expectation is therefore computed from a smoothed version of the observed count distribution ('smooth-count null': flat for counts in the hundreds, and it keeps none of a fabricated 0/5 pattern), and the p-value is calibrated by simulating the counts under that null. The flat-null chi-square is also shown for comparison with other tools. Not applicable when fewer than 50 counts reach 10 or when the median count is under 20 (minor candidates), and weak for candidates whose counts are mostly below 100. A deviation says that digits are unevenly used, not why.",
+    method: "Honest counts of tens or hundreds of votes end in 0, 1, …, 9 about equally often; people who invent numbers do not (they favour round endings and some pet digits). For every candidate (and the registered-voter counts), nationally and per region, the test takes the last digit of each station count of at least 10 and compares the digit shares with their expectation by a chi-square test (9 degrees of freedom). The expectation is not a flat 10 % for small counts: counts of 10–99 come from a sloped distribution, so low digits are slightly more common even in honest counts. The expectation is therefore computed from a smoothed version of the observed count distribution ('smooth-count null': flat for counts in the hundreds, and it keeps none of a fabricated 0/5 pattern), and the p-value is calibrated against the counts redrawn under that null (their chi-square's mean and variance computed exactly from each station's digit probabilities). The flat-null chi-square is also shown for comparison with other tools. Not applicable when fewer than 50 counts reach 10 or when the median count is under 20 (minor candidates), and weak for candidates whose counts are mostly below 100. A deviation says that digits are unevenly used, not why.",
     references: "Beber & Scacco (2012), Political Analysis 20(2):211–234; Mebane & Kalinin, EFToolkit (LastC); Nigrini (2012), Benford's Law, ch. 7.",
-    weight: 0.46,
+    weight: 0.07,
     run,
 };
 
@@ -185,7 +186,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("chi_square", r.chi_square)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(true, g.replicates)),
+        p_value_source: Some(findings::source(true, g.method)),
         effect_size: Some(Statistic::new("mad", r.mad)),
         verdict: Verdict::Consistent,
         reason: None,
@@ -237,7 +238,7 @@ fn panel(g: &GroupNull, title: String) -> BarPanel {
         highlight: false,
         finding: None,
         expected_label: "expected under the smooth-count null".into(),
-        band_label: "95% range of simulated honest counts".into(),
+        band_label: "95% range of honest counts".into(),
     }
 }
 
@@ -249,7 +250,7 @@ const SPEC: DigitTestSpec = DigitTestSpec {
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of the station counts of at least 10 of {subject} that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of simulated honest elections of this size.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} that end in each digit. Dots: the share expected from honest counting (smooth-count null; 10% for large counts); grey: the range a digit's share takes in 95% of honest elections of this size.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {

@@ -14,9 +14,9 @@
 //! smooth-count expectation (in digits, N-independent). The 95 % interval is mean ± 1.96 s/√n, s
 //! the sample SD of the last digits; the analytic z against 4.5 uses the uniform SE √(8.25/n).
 //!
-//! **Calibration.** The verdict's p-value is simulation-calibrated (`digit_null`, the smooth-count
-//! null: each count jittered by N(0, 5²) votes): the observed mean is referred to a normal with the
-//! simulated mean and SD, two-sided.
+//! **Calibration.** The verdict's p-value is calibrated against the smooth-count null
+//! (`digits::null`: each count jittered by N(0, 5²) votes; its mean and SD exact, `digits::exact`):
+//! the observed mean is referred to a normal with the null mean and SD, two-sided.
 //!
 //! Applicability: as `last_digit` — at least 50 counts ≥ 10 and a median count ≥ 20 (below that the
 //! counts of 10+ are the steep tail of small numbers, where no smooth null is reliable).
@@ -39,7 +39,7 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "last_digit_mean",
     title: "Mean last digit of each candidate's counts (LastC)",
-    method: "The average last digit of honest counts of tens or hundreds of votes is 4.5, because every ending 0–9 is equally likely; a person who rounds numbers down to 0 or 5, or who favours some endings, moves it. For every candidate (and the registered-voter counts), nationally and per region, the test takes the mean last digit of the station counts of at least 10 (the Election Forensics Toolkit's LastC; the all-counts value the Toolkit uses is shown too) with a 95% interval. For counts under 100 the honest expectation is slightly below 4.5 (low endings are more common just above 10 because small counts are more frequent), so the expectation is computed from a smoothed version of the observed counts and the p-value is calibrated by simulating honest counts of the same size. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. The mean summarises the last-digit distribution in one number: it misses patterns that keep it at 4.5, which the last-digit test catches.",
+    method: "The average last digit of honest counts of tens or hundreds of votes is 4.5, because every ending 0–9 is equally likely; a person who rounds numbers down to 0 or 5, or who favours some endings, moves it. For every candidate (and the registered-voter counts), nationally and per region, the test takes the mean last digit of the station counts of at least 10 (the Election Forensics Toolkit's LastC; the all-counts value the Toolkit uses is shown too) with a 95% interval. For counts under 100 the honest expectation is slightly below 4.5 (low endings are more common just above 10 because small counts are more frequent), so the expectation is computed from a smoothed version of the observed counts and the p-value is calibrated against honest counts of the same size (redrawn around each count; mean and variance computed exactly). Not applicable when fewer than 50 counts reach 10 or the median count is under 20. The mean summarises the last-digit distribution in one number: it misses patterns that keep it at 4.5, which the last-digit test catches.",
     references: "Hicken & Mebane (2015), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (LastC); Beber & Scacco (2012), Political Analysis 20(2):211–234.",
     weight: 0.03,
     run,
@@ -168,7 +168,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("mean_last_digit", r.mean)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(false, g.replicates)),
+        p_value_source: Some(findings::source(false, g.method)),
         effect_size: Some(Statistic::new("mean_minus_expected", r.mean - r.expected)),
         verdict: Verdict::Consistent,
         reason: None,

@@ -462,14 +462,14 @@ pub fn smooth_expected(values: &[u64], min_count: u64) -> [f64; 10] {
 }
 
 /// Radius (votes) of the discrete Gaussian kernel of the smooth-count nulls (4σ).
-const SMOOTH_RADIUS: usize = 20;
+pub(crate) const SMOOTH_RADIUS: usize = 20;
 /// Lowest count whose smoothed mass can reach 100, the threshold of the last-two-digit test.
 pub const NEAR100_LOW: u64 = 100 - SMOOTH_RADIUS as u64;
 /// Counts from this one up have all their smoothed mass at 100 or more.
 pub const NEAR100_HIGH: u64 = 100 + SMOOTH_RADIUS as u64;
 
 /// The discrete Gaussian kernel (σ = `SMOOTH_SIGMA`) at offsets −20..=20, summing to 1.
-fn smooth_kernel() -> &'static [f64; 2 * SMOOTH_RADIUS + 1] {
+pub(crate) fn smooth_kernel() -> &'static [f64; 2 * SMOOTH_RADIUS + 1] {
     static KERNEL: std::sync::LazyLock<[f64; 2 * SMOOTH_RADIUS + 1]> =
         std::sync::LazyLock::new(|| {
             let w: [f64; 2 * SMOOTH_RADIUS + 1] = std::array::from_fn(|i| {

@@ -1,63 +1,46 @@
-//! Simulation-calibrated nulls for the digit tests, shared by all of them.
+//! The digit nulls, shared by all digit tests: for one candidate, the observed digit histograms of
+//! every group (the whole dataset and each region of the levels analysed) and the null mean and
+//! variance of every digit statistic and digit share, from which the p-values are formed.
 //!
-//! For one candidate, `simulate` computes the observed digit histograms of every group (the whole
-//! dataset and each region of the levels analysed) and draws `replicates` honest versions of the
-//! candidate's station counts, accumulating the null distribution of every digit statistic and of
-//! every digit share. One standard-normal draw per station and replicate feeds two null models:
+//! The null model (what an honest version of the candidate's station counts looks like):
 //!
 //! - **Last-digit family** (last digit, last-digit mean, 0/5 endings, digit pairs, last two digits):
-//!   the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded,
-//!   reflected at 0), i.e. from the observed count distribution convolved with a Gaussian kernel,
-//!   whose last digits are exactly the smooth-count expectation (σ = 5 votes). The last two digits
-//!   use the same draw: their expectation is each histogram's own kernel smoothing
-//!   (`digits::smooth_last2`), recomputed for every replicate as for the observed counts, so the
-//!   simulated statistic includes the part of the noise the smoothing absorbs and the smoothing's
-//!   own bias on steep shapes (see `last_two_digits`). This keeps each station's magnitude, so
-//!   small-count slopes, caps and coarse percentages at small denominators are reproduced, but
-//!   carries no digit preference.
+//!   the *smooth-count null*. Each count is redrawn as `c + σZ` (rounded, reflected at 0), i.e. from
+//!   the observed count distribution convolved with a Gaussian kernel, whose last digits are the
+//!   smooth-count expectation (σ = 5 votes). The last two digits are compared with each
+//!   histogram's own kernel smoothing (`digits::smooth_last2`), so their null includes the part of
+//!   the noise the smoothing absorbs and the smoothing's own bias on steep shapes (see
+//!   `last_two_digits`). This keeps each station's magnitude, so small-count slopes, caps and coarse
+//!   percentages at small denominators are reproduced, but carries no digit preference.
 //!   The naive redraw `Bin(N, c/N)` is avoided on purpose: it adds binomial variance on top of the
 //!   observed spread and is anti-conservative for small parties (methods.md §12).
 //! - **Leading-digit family** (second-digit law and mean, first-digit law): per-station binomial
 //!   resampling (Kobak et al. 2016; Rozenas 2017) with *shrunken shares*: p*ᵢ = m + k (sᵢ − m) per
-//!   top-level region, k = √max(0, 1 − E[m(1 − m)/Nᵢ] / Var(sᵢ)), so that the simulated counts have
-//!   the observed spread instead of the observed spread plus binomial noise; counts are drawn from
-//!   the normal approximation to Bin(Nᵢ, p*ᵢ), rounded and clipped to [0, Nᵢ].
+//!   top-level region, k = √max(0, 1 − E[m(1 − m)/Nᵢ] / Var(sᵢ)), so that the redrawn counts have
+//!   the observed spread instead of the observed spread plus binomial noise; counts follow the
+//!   normal approximation to Bin(Nᵢ, p*ᵢ), rounded and clipped to [0, Nᵢ].
 //!
-//! Rounded percentages ending in 0 or 5 (`p05_share`) are not simulated: their honest mean and
-//! variance are exact sums over the stations' denominators (`percent_grid`), accumulated with the
-//! observed histograms.
+//! Rounded percentages ending in 0 or 5 (`p05_share`) have their honest mean and variance as exact
+//! sums over the stations' denominators (`percent_grid`), accumulated with the observed histograms.
 //!
-//! Calibrated p-values use the simulated moments: χ²-type statistics (one-sided) against a scaled χ²
-//! with the simulated mean and variance (Satterthwaite 1946), means and shares (two-sided) against a
-//! normal with the simulated mean and SD; the empirical exceedance p = (1 + #{T* ≥ T}) / (R + 1) is
-//! reported beside it. Moment matching gives p-values below 1/(R + 1), which Benjamini–Hochberg
+//! **Moments.** By default they are exact (`exact`): sums of each station's digit probabilities
+//! under the model, through the delta method and the moments of quadratic forms. With
+//! `--simulate-digit-nulls` they are estimated from `--replicates` draws of the model instead
+//! (`simulated`), which also gives the empirical exceedance p-value.
+//!
+//! Calibrated p-values use the moments: χ²-type statistics (one-sided) against a scaled χ² with the
+//! null mean and variance (Satterthwaite 1946), means and shares (two-sided) against a normal with
+//! the null mean and SD. Moment matching gives p-values below 1/(R + 1), which Benjamini–Hochberg
 //! needs when hundreds of findings are tested.
-//!
-//! Cost is stations × replicates draws per subject; `Params::max_station_draws` caps it (large
-//! elections get fewer replicates, never under `MIN_REPLICATES`; moment-matched p-values need only
-//! the simulated mean and variance, which 200 replicates estimate within about 10 %).
-//!
-//! Determinism: replicate r of candidate c uses its own ChaCha8 stream seeded from (seed, c, r);
-//! replicates run in parallel in chunks and are folded in replicate order, so results do not depend
-//! on the number of threads.
-
-use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
 use crate::forensics::battery::Spread;
 use crate::forensics::digits::last_two_digits::MIN_N as LAST2_MIN_N;
 use crate::forensics::digits::laws::{
-    benford_first, benford_second, hist_mean, shares, smooth_expected, smooth_last2, DigitHist,
+    benford_first, benford_second, hist_mean, smooth_expected, smooth_last2, DigitHist,
 };
 use crate::forensics::Params;
 use crate::stats::goodness_of_fit::{chi_square_sf, fit};
 use crate::tally::Tally;
-
-/// Jitter (votes) of the smooth-count null for the last digit; see `digits::SMOOTH_SIGMA`.
-const JITTER_LAST: f64 = crate::forensics::digits::laws::SMOOTH_SIGMA;
-/// Replicates evaluated in parallel before folding in order.
-const CHUNK: usize = 64;
 
 /// The digit statistics every replicate is summarised by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,45 +108,6 @@ pub fn stat_values(h: &DigitHist, smooth_last: &[f64; 10], last2: bool) -> [f64;
 static BENFORD: std::sync::LazyLock<([f64; 10], [f64; 9])> =
     std::sync::LazyLock::new(|| (benford_second(), benford_first()));
 
-/// What one replicate contributes to a group: its statistics and the digit shares of the bands
-/// (last, second, first, last two). Computed inside the parallel replicate loop; folded in order.
-struct ReplicateGroup {
-    values: [f64; N_STATS],
-    last: [f64; 10],
-    second: [f64; 10],
-    first: [f64; 9],
-    last2: [f64; 100],
-}
-
-/// Running mean and variance (Welford), folded in a fixed order.
-#[derive(Debug, Clone, Default)]
-pub struct Moments {
-    pub n: u64,
-    pub mean: f64,
-    m2: f64,
-}
-
-impl Moments {
-    pub fn push(&mut self, x: f64) {
-        self.n += 1;
-        let d = x - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (x - self.mean);
-    }
-
-    pub fn sd(&self) -> f64 {
-        if self.n < 2 {
-            0.0
-        } else {
-            (self.m2 / (self.n - 1) as f64).sqrt()
-        }
-    }
-
-    pub fn var(&self) -> f64 {
-        self.sd().powi(2)
-    }
-}
-
 /// The simulated null of one group (the whole dataset or one region).
 #[derive(Debug, Clone)]
 pub struct GroupNull {
@@ -176,16 +120,17 @@ pub struct GroupNull {
     pub expected_last2: [f64; 100],
     /// Observed value of every statistic.
     pub observed_stats: [f64; N_STATS],
-    /// Simulated moments of every statistic.
-    pub sim: Vec<Moments>,
-    /// Replicates with a statistic at least as large as observed (for one-sided statistics).
-    pub exceed: [u32; N_STATS],
-    /// Simulated moments of each digit share: last digit (counts ≥ 10), second digit, first digit,
+    /// Null moments of every statistic.
+    pub sim: Vec<NullMoments>,
+    /// Simulated replicates with a statistic at least as large as observed (one-sided statistics);
+    /// `None` for exact moments.
+    pub exceed: Option<[u32; N_STATS]>,
+    /// Null moments of each digit share: last digit (counts ≥ 10), second digit, first digit,
     /// last two digits (counts ≥ 100).
-    pub band_last: Vec<Moments>,
-    pub band_second: Vec<Moments>,
-    pub band_first: Vec<Moments>,
-    pub band_last2: Vec<Moments>,
+    pub band_last: Vec<NullMoments>,
+    pub band_second: Vec<NullMoments>,
+    pub band_first: Vec<NullMoments>,
+    pub band_last2: Vec<NullMoments>,
     /// Median of all counts and number of stations in the group.
     pub median_all: u64,
     /// How narrowly the counts are concentrated (for registered voters, `battery::spread_reason`).
@@ -200,7 +145,78 @@ pub struct GroupNull {
     pub q05_positive: u64,
     pub q95_positive: u64,
     pub n_stations: u64,
-    pub replicates: u32,
+    /// How the moments were obtained.
+    pub method: NullMethod,
+    /// `--replicates`: the resolution of a p-value when the null cannot vary (exact moments).
+    pub replicates_requested: u32,
+}
+
+/// How a group's null moments were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullMethod {
+    /// From each station's digit probabilities (`exact`).
+    Exact,
+    /// From simulated replicates (`simulated`).
+    Simulated { replicates: u32 },
+}
+
+impl NullMethod {
+    /// Replicates drawn (0 for exact moments).
+    pub fn replicates(self) -> u32 {
+        match self {
+            NullMethod::Exact => 0,
+            NullMethod::Simulated { replicates } => replicates,
+        }
+    }
+}
+
+/// Null mean and variance of one statistic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NullMoments {
+    pub mean: f64,
+    pub var: f64,
+}
+
+impl NullMoments {
+    /// A statistic that cannot vary.
+    pub fn constant(x: f64) -> NullMoments {
+        NullMoments { mean: x, var: 0.0 }
+    }
+
+    pub fn sd(&self) -> f64 {
+        self.var.max(0.0).sqrt()
+    }
+}
+
+/// What a moment method (`exact`, `simulated`) returns for one group.
+#[derive(Debug, Clone)]
+pub struct GroupMoments {
+    pub stats: [NullMoments; N_STATS],
+    pub last: [NullMoments; 10],
+    pub second: [NullMoments; 10],
+    pub first: [NullMoments; 9],
+    pub last2: Vec<NullMoments>,
+    /// Replicates at least as large as observed, per statistic (simulation only).
+    pub exceed: Option<[u32; N_STATS]>,
+}
+
+/// What a moment method needs: the stations of one subject and how groups nest.
+pub struct Setup {
+    pub stations: Vec<Station>,
+    /// Each station's finest group.
+    pub fine: Vec<u32>,
+    /// (child, parent) pairs rolling finer groups into coarser ones, deepest level first.
+    pub rollup: Vec<(usize, usize)>,
+    pub n_groups: usize,
+    /// Smooth-count expectation of the last digit, per group.
+    pub smooth: Vec<[f64; 10]>,
+    /// Groups where the last-two-digit statistic is computed.
+    pub wants_last2: Vec<bool>,
+    pub observed_stats: Vec<[f64; N_STATS]>,
+    /// Observed histograms and last-two-digit expectations, per group: the exact moments are those
+    /// of the statistics over the cells the observed statistic pools.
+    pub observed: Vec<DigitHist>,
+    pub expected_last2: Vec<[f64; 100]>,
 }
 
 /// Calibrated p-value of a statistic, and the empirical one for one-sided statistics.
@@ -223,13 +239,22 @@ impl GroupNull {
         let m = &self.sim[s as usize];
         let (mean, sd) = (m.mean, m.sd());
         let t = self.stat(s);
-        // Without spread in the simulation (too few replicates, or a statistic that cannot vary),
-        // the moments say nothing: fall back to the empirical resolution 1/(R + 1), never to 0.
-        let floor = 1.0 / (self.replicates as f64 + 1.0);
-        let degenerate = self.replicates < 2 || sd <= 0.0;
+        // Without spread (too few replicates, or a statistic that cannot vary) the moments say
+        // nothing: fall back to the resolution 1/(R + 1) (simulated: the empirical p), never to 0.
+        let replicates = match self.method {
+            NullMethod::Exact => self.replicates_requested,
+            NullMethod::Simulated { replicates } => replicates,
+        };
+        let floor = 1.0 / (replicates as f64 + 1.0);
+        let degenerate = replicates < 2 || sd <= 0.0 || sd.is_nan();
+        let exceed = self.exceed.map(|e| e[s as usize]);
         let p = if s.one_sided() {
             if degenerate || mean <= 0.0 {
-                (1.0 + self.exceed[s as usize] as f64) * floor
+                match exceed {
+                    Some(e) => (1.0 + e as f64) * floor,
+                    None if t > mean + 1e-12 => floor,
+                    None => 1.0,
+                }
             } else {
                 let scale = sd * sd / (2.0 * mean);
                 let dof = 2.0 * mean * mean / (sd * sd);
@@ -245,10 +270,9 @@ impl GroupNull {
             let z = (t - mean) / sd;
             2.0 * normal_sf(z.abs())
         };
-        let p_empirical = if s.one_sided() {
-            (1.0 + self.exceed[s as usize] as f64) / (self.replicates as f64 + 1.0)
-        } else {
-            f64::NAN
+        let p_empirical = match exceed {
+            Some(e) if s.one_sided() => (1.0 + e as f64) * floor,
+            _ => f64::NAN,
         };
         Calibrated {
             p: p.clamp(0.0, 1.0),
@@ -258,8 +282,8 @@ impl GroupNull {
         }
     }
 
-    /// 95 % band (simulated mean ± 1.96 SD) of each digit share.
-    pub fn band(moments: &[Moments]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    /// 95 % band (null mean ± 1.96 SD) of each digit share.
+    pub fn band(moments: &[NullMoments]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mean = moments.iter().map(|m| m.mean).collect();
         let lo = moments
             .iter()
@@ -292,23 +316,14 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Round to the nearest integer, negatives to 0. Truncation of x + 0.5 compiles to one instruction
-/// on every x86-64 (`f64::round` is a library call without SSE4.1); ties have probability zero here.
-#[inline]
-fn round_non_negative(x: f64) -> u64 {
-    if x <= 0.0 {
-        0
-    } else {
-        (x + 0.5) as u64
-    }
-}
-
 /// What the replicate loop needs of a station.
-struct Station {
-    count: f64,
-    mu: f64,
-    sd: f64,
-    total: u64,
+pub struct Station {
+    /// The observed count.
+    pub count: f64,
+    /// Mean and SD of the leading-digit redraw, and the cap (the station's share denominator).
+    pub mu: f64,
+    pub sd: f64,
+    pub total: u64,
 }
 
 /// Per-station parameters of the leading-digit model (normal approximation to the binomial);
@@ -388,10 +403,10 @@ fn p05_components(tally: &Tally, keep: &[usize]) -> Vec<u32> {
     }
 }
 
-/// Simulate the digit nulls of one subject's counts (`totals` are the share denominators, e.g. valid
+/// The digit nulls of one subject's counts (`totals` are the share denominators, e.g. valid
 /// votes); `stream` distinguishes subjects in the seeding. Regions come from the tally. Stations
 /// marked in `absent` (where a candidate does not stand, `candidacy`) are left out entirely.
-pub fn simulate(
+pub fn build(
     tally: &Tally,
     stream: u64,
     votes: &[u64],
@@ -556,113 +571,63 @@ pub fn simulate(
         }
     }
     drop(memberships);
-    let replicates = params.replicates_for(n) as usize;
-    let base = mix(params.seed ^ mix(stream + 1));
-    let mut sims: Vec<Vec<Moments>> = vec![vec![Moments::default(); N_STATS]; n_groups];
-    let mut exceed = vec![[0u32; N_STATS]; n_groups];
-    let mut bands: Vec<[Vec<Moments>; 4]> = (0..n_groups)
-        .map(|_| {
-            [
-                vec![Moments::default(); 10],
-                vec![Moments::default(); 10],
-                vec![Moments::default(); 9],
-                vec![Moments::default(); 100],
-            ]
+    let p05: Vec<(f64, f64)> = observed
+        .iter()
+        .map(|h| {
+            let n = f64::from(h.p05_n.max(1));
+            (h.p05_expected / n, h.p05_var / (n * n))
         })
         .collect();
-    let mut start = 0;
-    while start < replicates {
-        let end = (start + CHUNK).min(replicates);
-        let chunk: Vec<Vec<ReplicateGroup>> = (start..end)
-            .into_par_iter()
-            .map(|r| {
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix(base ^ mix(r as u64)));
-                // Accumulate into the finest groups only; coarser groups are sums of them.
-                let mut hists = vec![DigitHist::default(); n_groups];
-                for (i, st) in stations.iter().enumerate() {
-                    let z: f64 = StandardNormal.sample(&mut rng);
-                    // Reflected at 0 (clamping would pile counts on 0 and make 0 % too common).
-                    let last = round_non_negative((st.count + JITTER_LAST * z).abs());
-                    let lead = round_non_negative(st.mu + st.sd * z).min(st.total);
-                    let h = &mut hists[fine[i] as usize];
-                    h.add_last(last);
-                    h.add_last2(last);
-                    h.add_leading(lead);
-                }
-                for &(child, parent) in &rollup {
-                    let (c, p) = if child > parent {
-                        let (lo, hi) = hists.split_at_mut(child);
-                        (&hi[0], &mut lo[parent])
-                    } else {
-                        let (lo, hi) = hists.split_at_mut(parent);
-                        (&lo[child], &mut hi[0])
-                    };
-                    p.merge(c);
-                }
-                hists
-                    .iter()
-                    .enumerate()
-                    .map(|(g, h)| ReplicateGroup {
-                        values: stat_values(h, &smooth[g], wants_last2[g]),
-                        last: shares(&h.last_ge10),
-                        second: shares(&h.second_ge10),
-                        first: shares(&h.first_ge1),
-                        last2: shares(&h.last2_ge100),
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for groups in chunk {
-            for (g, rg) in groups.iter().enumerate() {
-                let values = rg.values;
-                for s in 0..N_STATS {
-                    sims[g][s].push(values[s]);
-                    if values[s] >= observed_stats[g][s] {
-                        exceed[g][s] += 1;
-                    }
-                }
-                let [bl, bs, bf, bl2] = &mut bands[g];
-                for (m, &v) in bl.iter_mut().zip(&rg.last) {
-                    m.push(v);
-                }
-                for (m, &v) in bs.iter_mut().zip(&rg.second) {
-                    m.push(v);
-                }
-                for (m, &v) in bf.iter_mut().zip(&rg.first) {
-                    m.push(v);
-                }
-                for (m, &v) in bl2.iter_mut().zip(&rg.last2) {
-                    m.push(v);
-                }
-            }
-        }
-        start = end;
-    }
-    let groups = (0..n_groups)
-        .zip(bands)
-        .map(
-            |(g, [band_last, band_second, band_first, band_last2])| GroupNull {
-                region: regions[g].clone(),
-                observed: observed[g].clone(),
-                smooth_last: smooth[g],
-                expected_last2: expected_last2[g],
-                observed_stats: observed_stats[g],
-                sim: sims[g].clone(),
-                exceed: exceed[g],
-                band_last,
-                band_second,
-                band_first,
-                band_last2,
-                median_all: medians[g],
-                spread: spreads[g],
-                resolution: resolutions[g],
-                p05_bound: p05_bound[g],
-                q05_positive: quantiles[g].0,
-                q95_positive: quantiles[g].1,
-                n_stations: n_stations[g],
-                replicates: replicates as u32,
-            },
+    let setup = Setup {
+        stations,
+        fine,
+        rollup,
+        n_groups,
+        smooth: smooth.clone(),
+        wants_last2,
+        observed_stats: observed_stats.clone(),
+        observed: observed.clone(),
+        expected_last2: expected_last2.clone(),
+    };
+    let (moments, method) = if params.simulate_digit_nulls {
+        let replicates = params.replicates_for(n);
+        let base = mix(params.seed ^ mix(stream + 1));
+        (
+            crate::forensics::digits::simulated::moments(&setup, replicates as usize, base),
+            NullMethod::Simulated { replicates },
         )
+    } else {
+        (
+            crate::forensics::digits::exact::moments(&setup, &p05),
+            NullMethod::Exact,
+        )
+    };
+    drop(setup);
+    let groups = moments
+        .into_iter()
+        .enumerate()
+        .map(|(g, m)| GroupNull {
+            region: regions[g].clone(),
+            observed: observed[g].clone(),
+            smooth_last: smooth[g],
+            expected_last2: expected_last2[g],
+            observed_stats: observed_stats[g],
+            sim: m.stats.to_vec(),
+            exceed: m.exceed,
+            band_last: m.last.to_vec(),
+            band_second: m.second.to_vec(),
+            band_first: m.first.to_vec(),
+            band_last2: m.last2,
+            median_all: medians[g],
+            spread: spreads[g],
+            resolution: resolutions[g],
+            p05_bound: p05_bound[g],
+            q05_positive: quantiles[g].0,
+            q95_positive: quantiles[g].1,
+            n_stations: n_stations[g],
+            method,
+            replicates_requested: params.replicates,
+        })
         .collect();
     level_start.push(n_groups);
     DigitNull {
@@ -675,8 +640,8 @@ pub fn simulate(
 mod tests {
     use super::*;
     use crate::tally::{Candidate, RegionLevel};
-    use rand::RngExt;
-    use rand_distr::Binomial;
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Binomial, Distribution};
 
     /// An honest synthetic tally: one large and one small party, two regions.
     pub(crate) fn honest_tally(seed: u64, stations: usize) -> Tally {
@@ -724,32 +689,35 @@ mod tests {
     #[test]
     fn deterministic_and_thread_independent() {
         let t = honest_tally(1, 2000);
-        let params = Params {
-            replicates: 100,
-            ..Params::default()
-        };
-        let v = &t.candidates[0].votes;
-        let a = simulate(&t, 0, v, &t.valid, &[], &params);
-        let b = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap()
-            .install(|| simulate(&t, 0, v, &t.valid, &[], &params));
-        for (x, y) in a.groups.iter().zip(&b.groups) {
-            assert_eq!(
-                x.calibrated(Stat::LastChi2).p.to_bits(),
-                y.calibrated(Stat::LastChi2).p.to_bits()
-            );
-            assert_eq!(x.exceed, y.exceed);
+        for simulate in [false, true] {
+            let params = Params {
+                replicates: 100,
+                simulate_digit_nulls: simulate,
+                ..Params::default()
+            };
+            let v = &t.candidates[0].votes;
+            let a = build(&t, 0, v, &t.valid, &[], &params);
+            let b = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap()
+                .install(|| build(&t, 0, v, &t.valid, &[], &params));
+            for (x, y) in a.groups.iter().zip(&b.groups) {
+                for s in [Stat::LastChi2, Stat::Last2Chi2, Stat::SecondMean] {
+                    assert_eq!(x.calibrated(s).p.to_bits(), y.calibrated(s).p.to_bits());
+                }
+                assert_eq!(x.exceed, y.exceed);
+                assert_eq!(x.exceed.is_some(), simulate);
+            }
+            assert_eq!(a.groups.len(), 3);
+            assert_eq!(a.groups[1].region, Some(vec!["A".to_string()]));
         }
-        assert_eq!(a.groups.len(), 3);
-        assert_eq!(a.groups[1].region, Some(vec!["A".to_string()]));
     }
 
     #[test]
     fn simulated_null_matches_theory_for_large_counts() {
         let t = honest_tally(2, 3000);
-        let null = simulate(
+        let null = build(
             &t,
             0,
             &t.candidates[0].votes,
@@ -757,6 +725,7 @@ mod tests {
             &[],
             &Params {
                 replicates: 300,
+                simulate_digit_nulls: true,
                 ..Params::default()
             },
         );
@@ -791,7 +760,7 @@ mod tests {
     #[test]
     fn moment_matched_p_tracks_the_empirical_one() {
         let t = honest_tally(3, 2000);
-        let null = simulate(
+        let null = build(
             &t,
             1,
             &t.candidates[1].votes,
@@ -799,6 +768,7 @@ mod tests {
             &[],
             &Params {
                 replicates: 400,
+                simulate_digit_nulls: true,
                 ..Params::default()
             },
         );
@@ -810,6 +780,69 @@ mod tests {
                 c.p,
                 c.p_empirical
             );
+        }
+    }
+
+    /// The exact moments are what the simulation estimates: every statistic's and share's mean
+    /// within 4.5 Monte Carlo SEs of the simulated one and its SD within 10 %, for a large party
+    /// (counts in the hundreds) and a small one (counts of 10–99, sloped last digits), nationally
+    /// and per region. The cells are not pooled at this size, so both describe one statistic.
+    #[test]
+    fn exact_moments_agree_with_the_simulation() {
+        let t = honest_tally(4, 3000);
+        let reps = 2000u32;
+        for (c, cand) in t.candidates.iter().enumerate() {
+            let run = |simulate| {
+                let params = Params {
+                    replicates: reps,
+                    simulate_digit_nulls: simulate,
+                    ..Params::default()
+                };
+                build(&t, c as u64, &cand.votes, &t.valid, &[], &params)
+            };
+            let (exact, sim) = (run(false), run(true));
+            let mut checked = 0;
+            for (e, s) in exact.groups.iter().zip(&sim.groups) {
+                let pairs = e
+                    .sim
+                    .iter()
+                    .zip(&s.sim)
+                    .enumerate()
+                    .filter(|&(i, _)| i != Stat::P05 as usize);
+                let bands = [
+                    (&e.band_last, &s.band_last),
+                    (&e.band_second, &s.band_second),
+                    (&e.band_first, &s.band_first),
+                    (&e.band_last2, &s.band_last2),
+                ];
+                let shares = bands
+                    .into_iter()
+                    .flat_map(|(a, b)| a.iter().zip(b.iter()).enumerate());
+                for (i, (x, y)) in pairs.chain(shares) {
+                    if y.mean.is_nan() || y.sd() < 1e-9 {
+                        continue;
+                    }
+                    let se = y.sd() / f64::from(reps).sqrt();
+                    assert!(
+                        (x.mean - y.mean).abs() < 4.5 * se + 1e-9,
+                        "{} {:?} #{i}: exact mean {} vs simulated {} (SE {se})",
+                        cand.name,
+                        e.region,
+                        x.mean,
+                        y.mean
+                    );
+                    assert!(
+                        (x.sd() / y.sd() - 1.0).abs() < 0.1,
+                        "{} {:?} #{i}: exact SD {} vs simulated {}",
+                        cand.name,
+                        e.region,
+                        x.sd(),
+                        y.sd()
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 100, "{checked}");
         }
     }
 }

@@ -18,9 +18,9 @@
 //! tests (methods §7.2). A deviation is an anomaly, not evidence of fraud.
 //!
 //! **Calibration.** The verdict's p-value is two-sided against a normal with the mean and SD of the
-//! mean second digit in simulated honest counting (`digit_null`: each station's count redrawn from
+//! mean second digit in honest counting (`digits::null`: each station's count redrawn from
 //! the normal approximation to Bin(Nᵢ, p*ᵢ) with shrunken shares), so it asks whether the mean
-//! differs from what these station sizes and vote shares give, not from 4.187. The simulation keeps
+//! differs from what these station sizes and vote shares give, not from 4.187. The null keeps
 //! the smooth shape of the observed count distribution (per-station noise of 5–15 votes against a
 //! 100-vote second-digit period; see `benford_second_digit`), so it detects sharp digit preferences
 //! rather than smooth shifts. On Venezuela 2024 it gives 4.397 ± 0.014 for González (observed
@@ -48,7 +48,7 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "second_digit_mean",
     title: "Mean second digit of each candidate's counts (EFToolkit _2BL)",
-    method: "The mean of the second significant digit of each candidate's station counts of at least 10, the statistic Walter Mebane's Election Forensics Toolkit reports as _2BL. Under Benford's second-digit law the mean is 4.187; the table shows the observed mean with a 95 % interval (mean ± 1.96 standard errors) and, for comparison with other tools, the z-score against 4.187. The p-value, however, compares the observed mean with simulated honest counting (each station's count redrawn from a binomial model with the candidate's observed vote shares and the station sizes), because honest counts bounded by station size need not average 4.187. Mebane shows that the mean moves with strategic voting, regional mobilisation and other political structure, and two candidates can deviate in opposite directions in a clean election: a deviation is an anomaly worth a look, not evidence of fraud. Not applicable with fewer than 100 counts of at least 10.",
+    method: "The mean of the second significant digit of each candidate's station counts of at least 10, the statistic Walter Mebane's Election Forensics Toolkit reports as _2BL. Under Benford's second-digit law the mean is 4.187; the table shows the observed mean with a 95 % interval (mean ± 1.96 standard errors) and, for comparison with other tools, the z-score against 4.187. The p-value, however, compares the observed mean with honest counting (each station's count redrawn from a binomial model with the candidate's observed vote shares and the station sizes), because honest counts bounded by station size need not average 4.187. Mebane shows that the mean moves with strategic voting, regional mobilisation and other political structure, and two candidates can deviate in opposite directions in a clean election: a deviation is an anomaly worth a look, not evidence of fraud. Not applicable with fewer than 100 counts of at least 10.",
     references: "Mebane (2011), Political Analysis 19(3):269–272; Hicken & Mebane (2017), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (_2BL); Hill (1995), Statistical Science 10(4):354–363.",
     weight: 0.03,
     run,
@@ -149,7 +149,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: the mean second digit of {} counts is {:.3} (95 % CI {:.3}–{:.3}) against {:.3} under Benford's law (z = {:.1}); simulated honest counting with these station sizes gives {:.3} ± {:.3}, calibrated p = {}.",
+        "{}{where_}: the mean second digit of {} counts is {:.3} (95 % CI {:.3}–{:.3}) against {:.3} under Benford's law (z = {:.1}); honest counting with these station sizes gives {:.3} ± {:.3}, calibrated p = {}.",
         subject.name,
         fmt_int(r.n),
         r.mean,
@@ -169,7 +169,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("mean_second_digit", r.mean)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(false, g.replicates)),
+        p_value_source: Some(findings::source(false, g.method)),
         effect_size: Some(Statistic::new("difference_from_benford", r.difference)),
         verdict: Verdict::Consistent,
         reason: None,

@@ -24,7 +24,7 @@
 //!
 //! Statistic: the share with a Wilson 95 % interval; analytic z against 0.2 with the binomial SE
 //! √(0.2·0.8/n) in the details. Effect size: share − expected (N-independent). Calibration: the
-//! observed share is referred to a normal with the simulated mean and SD (`digit_null`), two-sided.
+//! observed share is referred to a normal with the null mean and SD (`digits::null`), two-sided.
 //!
 //! References: Hicken, A. & Mebane, W. (2015/2017), *A Guide to Election Forensics* (USAID);
 //! Kalinin, K. & Mebane, W., EFToolkit (`C05s`, `P05s`); Beber, B. & Scacco, A. (2012), *Political
@@ -46,7 +46,7 @@ use crate::text::{fmt_int, fmt_p};
 pub const TEST: ForensicTest = ForensicTest {
     id: "zero_five_endings",
     title: "Counts and percentages ending in 0 or 5 (C05s, P05s)",
-    method: "People who make numbers up round them, so counts or vote percentages ending in 0 or 5 become more common than the one in five that honest counting gives. Two shares are tested for every candidate, nationally and per region (statistic c05_share and p05_share). c05_share: the share of station counts of at least 10 that end in 0 or 5 (the Election Forensics Toolkit's C05s; also for the registered-voter counts; the Toolkit's all-counts value is shown too); the honest expectation is 20% for large counts and is computed from a smoothed version of the observed counts for counts under 100. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. p05_share: the share of stations where the candidate's percentage of the valid votes, rounded to a whole number (halves to even, as R does), ends in 0 or 5 (the Toolkit's P05s). Its honest expectation is not 20% at small stations (with 20 valid votes every percentage is a multiple of 5), so only stations with at least 100 valid votes and a share between 2.5% and 97.5% enter (0% and 100% end in 0 without anyone choosing them), and the expectation is computed exactly from each station's number of valid votes; not applicable with fewer than 50 such stations. The c05_share p-value is calibrated by simulation, the p05_share one uses the exact mean and variance; each share comes with a 95% Wilson interval. A deviation says that round endings are over- or under-used, not why.",
+    method: "People who make numbers up round them, so counts or vote percentages ending in 0 or 5 become more common than the one in five that honest counting gives. Two shares are tested for every candidate, nationally and per region (statistic c05_share and p05_share). c05_share: the share of station counts of at least 10 that end in 0 or 5 (the Election Forensics Toolkit's C05s; also for the registered-voter counts; the Toolkit's all-counts value is shown too); the honest expectation is 20% for large counts and is computed from a smoothed version of the observed counts for counts under 100. Not applicable when fewer than 50 counts reach 10 or the median count is under 20. p05_share: the share of stations where the candidate's percentage of the valid votes, rounded to a whole number (halves to even, as R does), ends in 0 or 5 (the Toolkit's P05s). Its honest expectation is not 20% at small stations (with 20 valid votes every percentage is a multiple of 5), so only stations with at least 100 valid votes and a share between 2.5% and 97.5% enter (0% and 100% end in 0 without anyone choosing them), and the expectation is computed exactly from each station's number of valid votes; not applicable with fewer than 50 such stations. The c05_share p-value is calibrated against counts redrawn around each count and the p05_share one against the rounded percentages' honest rate, both from exact means and variances; each share comes with a 95% Wilson interval. A deviation says that round endings are over- or under-used, not why.",
     references: "Hicken & Mebane (2015), A Guide to Election Forensics (USAID); Kalinin & Mebane, EFToolkit (C05s, P05s); Beber & Scacco (2012), Political Analysis 20(2):211–234; Wilson (1927), JASA 22:209–212.",
     weight: 0.03,
     run,
@@ -124,7 +124,7 @@ fn c05_finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         statistic: Some(Statistic::new("c05_share", s.share)),
         p_value: Some(cal.p),
         q_value: None,
-        p_value_source: Some(findings::source(false, g.replicates)),
+        p_value_source: Some(findings::source(false, g.method)),
         effect_size: Some(Statistic::new("share_minus_expected", s.share - expected)),
         verdict: Verdict::Consistent,
         reason: None,
