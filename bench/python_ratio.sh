@@ -23,7 +23,9 @@
 # the digit chi2 and of the integer-percentage count, that count's z) within 4 standard errors of a difference of
 # two independent estimates: |dp| <= 4 sqrt(p(1 - p) / R) + 0.01, |dz| <= 4 sqrt(2 (1 + z^2 / 2) / R), means
 # 4 sqrt(2) SD / sqrt(R), SDs 4 sqrt(2 (kurtosis - 1) / (4 R)) relative (kurtosis 3 + 12/9 for the chi2, 3 for the
-# count: 4 / sqrt(R - 1) used). Exit 1 when any disagrees or a finding has no counterpart.
+# count: 4 / sqrt(R - 1) used). The tool's digit nulls are exact by default (`digits::exact`): their mean and SD
+# are then held to 4 SEs of the reference's estimate alone (no sqrt(2)), and the tool reports no empirical p.
+# Exit 1 when any disagrees or a finding has no counterpart.
 #
 # Usage: bench/python_ratio.sh [ve] [s100k]        (default: both)
 #   env: ANALYZE=path   binary (default: this checkout's release build)   REPEAT=N runs per side (default 3)
@@ -179,7 +181,13 @@ for arg in sys.argv[2:]:
         mc = r["test"] == "integer_percentages" and stat in ("z", "details.expected", "details.sd")
         mc_chi = stat in ("details.simulated_mean", "details.simulated_sd")  # of the digit chi2 under the null
         a, b = value, r["value"]
-        if isinstance(a, list) or isinstance(b, list):
+        # The tool's digit nulls are exact by default: its null moments carry no Monte Carlo error, so only the
+        # reference's estimate does (one estimate's SE, not a difference's), and it has no empirical p-value.
+        exact = "exact" in (f.get("p_value_source") or "")
+        two = 1.0 if exact else math.sqrt(2)
+        if stat == "details.p_value_empirical" and a is None and exact:
+            show("null (exact)", b, "ok (exact null moments: no empirical p)")
+        elif isinstance(a, list) or isinstance(b, list):
             show(str(a)[:22], str(b)[:22], "ok exact" if a == b else "differs")
         elif mc and stat == "z":
             tol = 4 * math.sqrt(2 * (1 + a * a / 2) / R)
@@ -189,10 +197,10 @@ for arg in sys.argv[2:]:
             tol = 4 * math.sqrt(p * (1 - p) / R) + 0.01
             show(a, b, ("ok |dp| %.3f <= %.3f" if abs(a - b) <= tol else "MC |dp| %.3f > %.3f") % (abs(a - b), tol))
         elif mc_chi and stat == "details.simulated_mean":
-            tol = 4 * math.sqrt(2) * f["simulated_sd"] / math.sqrt(R)
+            tol = 4 * two * f["simulated_sd"] / math.sqrt(R)
             show(a, b, ("ok |d| %.2f <= %.2f" if abs(a - b) <= tol else "MC |d| %.2f > %.2f") % (abs(a - b), tol))
         elif mc_chi:  # the SD of an SD estimate: sqrt((kurtosis - 1) / (4 R)) relative, kurtosis 3 + 12/9 for chi2_9
-            rel, tol = abs(a - b) / a, 4 * math.sqrt(2 * (2 + 12 / 9) / (4 * R))
+            rel, tol = abs(a - b) / a, 4 * two * math.sqrt((2 + 12 / 9) / (4 * R))
             show(a, b, ("ok rel %.3f <= %.3f" if rel <= tol else "MC rel %.3f > %.3f") % (rel, tol))
         elif mc and stat == "details.expected":
             tol = 4 * math.sqrt(2) * f["sd"] / math.sqrt(R)
