@@ -118,7 +118,7 @@ fn finding(subject: &Subject<'_>, g: &GroupNull) -> Finding {
         .map(|p| format!(" in {}", p.join(" > ")))
         .unwrap_or_default();
     let headline = format!(
-        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % simulated).",
+        "{}{where_}: second digits of {} counts give χ² = {:.1} (df {}) against Benford's second-digit law, MAD = {:.4} ({}); honest counting with these station sizes gives χ² ≈ {:.1} ± {:.1}, calibrated p = {}. The largest gap is digit {worst}: {:.1} % observed vs {:.1} % Benford ({:.1} % in honest counting).",
         subject.name,
         fmt_int(r.n),
         r.chi_square,
@@ -190,7 +190,7 @@ const SPEC: DigitTestSpec = DigitTestSpec {
     applicable,
     finding,
     panel: Some(panel),
-    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that simulation. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
+    caption: "Bars: share of the station counts of at least 10 of {subject} with each second digit. Dots: Benford's second-digit law. Grey: the range each share takes in 95% of honest counts with these station sizes and vote shares, which need not match Benford; the p-value compares with that range. 2BL reacts to political structure (strategic voting, regional mobilisation): a deviation is an anomaly, not evidence of fraud.",
 };
 
 fn run(b: &Battery<'_>) -> anyhow::Result<TestOutput> {
