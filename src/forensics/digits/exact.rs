@@ -1,6 +1,6 @@
 //! Exact null moments of the digit statistics: the mean and variance that a simulation of the
 //! digit null (`simulated`) estimates from its replicates, computed from each station's digit
-//! probabilities instead. Default since 0.25; `--simulate-digit-nulls` draws them.
+//! probabilities instead. The default; `--simulate-digit-nulls` draws them instead.
 //!
 //! **The null model is the simulation's.** Each count c is redrawn as v = round(|c + σZ|), σ = 5
 //! votes, for the last-digit family (the smooth-count null), and as v = min(N, round₊(μ + sZ)) with
@@ -38,8 +38,8 @@ use rayon::prelude::*;
 use statrs::function::erf::erfc;
 
 use crate::forensics::digits::laws::{
-    benford_first, benford_second, first_digit, second_digit, smooth_kernel, SMOOTH_RADIUS,
-    SMOOTH_SIGMA,
+    benford_first, benford_second, first_digit, second_digit, smooth_kernel, DigitHist,
+    SMOOTH_RADIUS, SMOOTH_SIGMA,
 };
 use crate::forensics::digits::null::{GroupMoments, NullMoments, Setup, Stat, N_STATS};
 use crate::stats::goodness_of_fit::MIN_EXPECTED;
@@ -186,26 +186,8 @@ impl Default for Leading {
 
 impl Leading {
     fn add(&mut self, p2: &[f64; 10], p1: &[f64; 9]) {
-        for a in 0..10 {
-            if p2[a] == 0.0 {
-                continue;
-            }
-            self.mu2[a] += p2[a];
-            self.s2[a * 10 + a] += p2[a];
-            for b in 0..10 {
-                self.s2[a * 10 + b] -= p2[a] * p2[b];
-            }
-        }
-        for a in 0..9 {
-            if p1[a] == 0.0 {
-                continue;
-            }
-            self.mu1[a] += p1[a];
-            self.s1[a * 9 + a] += p1[a];
-            for b in 0..9 {
-                self.s1[a * 9 + b] -= p1[a] * p1[b];
-            }
-        }
+        add_categorical(&mut self.mu2, &mut self.s2, p2);
+        add_categorical(&mut self.mu1, &mut self.s1, p1);
     }
 
     fn merge(&mut self, o: &Leading) {
@@ -214,6 +196,20 @@ impl Leading {
         add(&mut self.s2, &o.s2);
         add(&mut self.mu1, &o.mu1);
         add(&mut self.s1, &o.s1);
+    }
+}
+
+/// Add one station's cell probabilities p to the sums of p (`mu`) and of diag p − ppᵀ (`s`, k × k).
+fn add_categorical<const K: usize>(mu: &mut [f64; K], s: &mut [f64], p: &[f64; K]) {
+    for a in 0..K {
+        if p[a] == 0.0 {
+            continue;
+        }
+        mu[a] += p[a];
+        s[a * K + a] += p[a];
+        for b in 0..K {
+            s[a * K + b] -= p[a] * p[b];
+        }
     }
 }
 
@@ -298,7 +294,7 @@ impl GroupSums {
 }
 
 /// The exact null moments of every group of `setup`.
-pub fn moments(setup: &Setup, p05: &[(f64, f64)]) -> Vec<GroupMoments> {
+pub fn moments(setup: &Setup) -> Vec<GroupMoments> {
     let n_groups = setup.n_groups;
     // One pass over the stations, in fixed chunks folded in order, into the finest groups. A chunk
     // keeps sums only for the groups it touches (stations of a region are usually together), and
@@ -347,13 +343,7 @@ pub fn moments(setup: &Setup, p05: &[(f64, f64)]) -> Vec<GroupMoments> {
                 first: scale(&benford_first(), count(&h.first_ge1)),
                 last2: scale(&setup.expected_last2[g], count(&h.last2_ge100)),
             };
-            group_moments(
-                &sums[g],
-                &setup.smooth[g],
-                setup.wants_last2[g],
-                &pools,
-                p05.get(g).copied().unwrap_or((0.0, 0.0)),
-            )
+            group_moments(&sums[g], &setup.smooth[g], setup.wants_last2[g], &pools, h)
         })
         .collect()
 }
@@ -596,7 +586,7 @@ fn group_moments(
     smooth: &[f64; 10],
     last2: bool,
     pools: &Pools,
-    p05: (f64, f64),
+    observed: &DigitHist,
 ) -> GroupMoments {
     let (mu, sigma) = category_moments(&sums.types);
     let digits = |f: &dyn Fn(u64) -> Option<usize>| -> Vec<Option<usize>> {
@@ -650,9 +640,12 @@ fn group_moments(
     stats[Stat::LastMeanAll as usize] = ratio(&mall, &call, &digit10, &ones10);
     stats[Stat::C05Ge10 as usize] = ratio(&m10, &c10, &c05, &ones10);
     stats[Stat::C05All as usize] = ratio(&mall, &call, &c05, &ones10);
+    // Rounded percentages ending in 0 or 5: the exact sums `percent_grid` accumulated with the
+    // observed histogram (Σ Eᵢ and Σ Eᵢ(1 − Eᵢ) over the stations in the window).
+    let n05 = f64::from(observed.p05_n.max(1));
     stats[Stat::P05 as usize] = NullMoments {
-        mean: p05.0,
-        var: p05.1,
+        mean: observed.p05_expected / n05,
+        var: observed.p05_var / (n05 * n05),
     };
     let ones4 = [1.0; 4];
     stats[Stat::Repeated as usize] = ratio(&mpair, &cpair, &[1.0, 0.0, 0.0, 0.0], &ones4);

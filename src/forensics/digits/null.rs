@@ -160,16 +160,6 @@ pub enum NullMethod {
     Simulated { replicates: u32 },
 }
 
-impl NullMethod {
-    /// Replicates drawn (0 for exact moments).
-    pub fn replicates(self) -> u32 {
-        match self {
-            NullMethod::Exact => 0,
-            NullMethod::Simulated { replicates } => replicates,
-        }
-    }
-}
-
 /// Null mean and variance of one statistic.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NullMoments {
@@ -571,23 +561,16 @@ pub fn build(
         }
     }
     drop(memberships);
-    let p05: Vec<(f64, f64)> = observed
-        .iter()
-        .map(|h| {
-            let n = f64::from(h.p05_n.max(1));
-            (h.p05_expected / n, h.p05_var / (n * n))
-        })
-        .collect();
     let setup = Setup {
         stations,
         fine,
         rollup,
         n_groups,
-        smooth: smooth.clone(),
+        smooth,
         wants_last2,
-        observed_stats: observed_stats.clone(),
-        observed: observed.clone(),
-        expected_last2: expected_last2.clone(),
+        observed_stats,
+        observed,
+        expected_last2,
     };
     let (moments, method) = if params.simulate_digit_nulls {
         let replicates = params.replicates_for(n);
@@ -598,17 +581,25 @@ pub fn build(
         )
     } else {
         (
-            crate::forensics::digits::exact::moments(&setup, &p05),
+            crate::forensics::digits::exact::moments(&setup),
             NullMethod::Exact,
         )
     };
-    drop(setup);
+    // What the groups keep of the setup; the stations are dropped here.
+    let Setup {
+        smooth,
+        observed_stats,
+        observed,
+        expected_last2,
+        ..
+    } = setup;
     let groups = moments
         .into_iter()
+        .zip(observed)
         .enumerate()
-        .map(|(g, m)| GroupNull {
+        .map(|(g, (m, observed))| GroupNull {
             region: regions[g].clone(),
-            observed: observed[g].clone(),
+            observed,
             smooth_last: smooth[g],
             expected_last2: expected_last2[g],
             observed_stats: observed_stats[g],
