@@ -375,9 +375,13 @@ pub(super) struct Model<'a> {
 }
 
 /// Convergence: stop when a SQUAREM cycle gains less than this times
-/// sqrt(stations) in log-likelihood (an f_i change far below its standard
-/// error).
-const TOL: f64 = 1e-6;
+/// sqrt(stations) in log-likelihood (1.6e-3 on 24,532 stations: an f_i
+/// change far below its standard error, whose likelihood cost is about
+/// 0.5). 1e-6 spent a third of the fits' steps on gains of 1e-4: on the
+/// Venezuelan sheets the fit took 5.1 s instead of 3.3 s, with the same
+/// intervals up to their Monte Carlo noise and the same coverage on 20
+/// synthetic elections per design (CHANGELOG).
+const TOL: f64 = 1e-5;
 const MAX_EVALS: usize = 3000;
 
 /// y += a * x over the groups of one cell.
@@ -435,26 +439,34 @@ impl Model<'_> {
         m
     }
 
-    /// One EM update; returns the new parameters and the log-likelihood of `p`.
-    fn step(&self, obs: &Obs, p: &Params, m: &mut [f64]) -> (Params, f64) {
+    /// One EM update; returns the new parameters and the log-likelihood of `p` (0 unless
+    /// `with_ll`: the logarithms were a tenth of the fit's time, and SQUAREM's middle step does
+    /// not use them).
+    fn step(&self, obs: &Obs, p: &Params, m: &mut [f64], with_ll: bool) -> (Params, f64) {
         match p.ng {
-            1 => self.step_n::<1>(obs, p, m),
-            2 => self.step_n::<2>(obs, p, m),
-            3 => self.step_n::<3>(obs, p, m),
-            4 => self.step_n::<4>(obs, p, m),
-            5 => self.step_n::<5>(obs, p, m),
-            6 => self.step_n::<6>(obs, p, m),
-            7 => self.step_n::<7>(obs, p, m),
-            8 => self.step_n::<8>(obs, p, m),
-            9 => self.step_n::<9>(obs, p, m),
-            10 => self.step_n::<10>(obs, p, m),
-            11 => self.step_n::<11>(obs, p, m),
-            12 => self.step_n::<12>(obs, p, m),
-            _ => self.step_n::<0>(obs, p, m),
+            1 => self.step_n::<1>(obs, p, m, with_ll),
+            2 => self.step_n::<2>(obs, p, m, with_ll),
+            3 => self.step_n::<3>(obs, p, m, with_ll),
+            4 => self.step_n::<4>(obs, p, m, with_ll),
+            5 => self.step_n::<5>(obs, p, m, with_ll),
+            6 => self.step_n::<6>(obs, p, m, with_ll),
+            7 => self.step_n::<7>(obs, p, m, with_ll),
+            8 => self.step_n::<8>(obs, p, m, with_ll),
+            9 => self.step_n::<9>(obs, p, m, with_ll),
+            10 => self.step_n::<10>(obs, p, m, with_ll),
+            11 => self.step_n::<11>(obs, p, m, with_ll),
+            12 => self.step_n::<12>(obs, p, m, with_ll),
+            _ => self.step_n::<0>(obs, p, m, with_ll),
         }
     }
 
-    fn step_n<const N: usize>(&self, obs: &Obs, p: &Params, m: &mut [f64]) -> (Params, f64) {
+    fn step_n<const N: usize>(
+        &self,
+        obs: &Obs,
+        p: &Params,
+        m: &mut [f64],
+        with_ll: bool,
+    ) -> (Params, f64) {
         let (g, ng) = (self.g, if N == 0 { p.ng } else { N });
         self.probs::<N>(p, m);
         // E-step: m becomes observed / expected for every cell and group.
@@ -462,7 +474,9 @@ impl Model<'_> {
         for (mv, &o) in m.iter_mut().zip(&obs.hist) {
             if o > 0.0 {
                 let q = mv.max(1e-300);
-                ll += o * q.ln();
+                if with_ll {
+                    ll += o * q.ln();
+                }
                 *mv = o / q;
             } else {
                 *mv = 0.0;
@@ -544,12 +558,12 @@ impl Model<'_> {
         let tol = TOL * obs.total().max(1.0).sqrt();
         let (mut last, mut evals) = (f64::NEG_INFINITY, 0);
         while evals < MAX_EVALS {
-            let (x1, ll0) = self.step(obs, &x0, &mut m);
+            let (x1, ll0) = self.step(obs, &x0, &mut m, true);
             if ll0 - last < tol {
                 return (x0, ll0);
             }
             last = ll0;
-            let (x2, _) = self.step(obs, &x1, &mut m);
+            let (x2, _) = self.step(obs, &x1, &mut m, false);
             let (f0, f1, f2) = (x0.flat(), x1.flat(), x2.flat());
             let r: Vec<f64> = f1.iter().zip(&f0).map(|(a, b)| a - b).collect();
             let v: Vec<f64> = f2
@@ -581,11 +595,11 @@ impl Model<'_> {
                 .for_each(|x| *x = x.max(0.0));
             xp.normalise();
             self.constrain(&mut xp);
-            let (x3, llp) = self.step(obs, &xp, &mut m);
+            let (x3, llp) = self.step(obs, &xp, &mut m, true);
             evals += 3;
             x0 = if llp >= ll0 { x3 } else { x2 };
         }
-        let (_, ll) = self.step(obs, &x0, &mut m);
+        let (_, ll) = self.step(obs, &x0, &mut m, true);
         (x0, ll)
     }
 }
