@@ -243,7 +243,8 @@ fn leading_probs(mu: f64, sd: f64, total: u64, p2: &mut [f64; 10], p1: &mut [f64
     };
     // Within 7 SD (the mass beyond, under 3 · 10⁻¹², is dropped): 7 − 8.5 SD cost a fifth more
     // CDF evaluations for nothing measurable.
-    let lo = ((mu - LEAD_REACH * sd).floor().max(0.0) as u64).min(total);
+    // Clamped at 0 first, the cast's truncation is the floor.
+    let lo = ((mu - LEAD_REACH * sd).max(0.0) as u64).min(total);
     let hi = ((mu + LEAD_REACH * sd).ceil().max(0.0) as u64).min(total);
     let (mut b, mut f) = (lo, cdf(lo));
     if lo > 0 {

@@ -175,7 +175,8 @@ pub fn histogram(values: impl Iterator<Item = f64>, lo: f64, hi: f64, bins: usiz
     let width = (hi - lo) / bins as f64;
     for v in values {
         if v.is_finite() {
-            let k = ((v - lo) / width).floor().clamp(0.0, (bins - 1) as f64) as usize;
+            // Clamped into [0, bins − 1] first, the cast's truncation is the floor.
+            let k = ((v - lo) / width).clamp(0.0, (bins - 1) as f64) as usize;
             h[k] += 1.0;
         }
     }

@@ -55,7 +55,9 @@ impl Default for BinSums {
 
 /// The bin of a turnout (a fraction; 1 and above go to the last bin).
 pub fn bin_of(turnout: f64) -> usize {
-    ((turnout * 100.0 + 1e-9).floor().max(0.0) as usize).min(BINS - 1)
+    // The cast truncates, which for the clamped non-negative value is the floor (without
+    // `f64::floor`, a library call on x86-64 without SSE4.1: 5 % of the test's profile).
+    ((turnout * 100.0 + 1e-9).max(0.0) as usize).min(BINS - 1)
 }
 
 impl BinSums {
@@ -203,6 +205,16 @@ mod tests {
         assert_eq!(bin_of(0.29), 29); // 0.29 × 100 = 28.999999999999996 in floating point
         assert_eq!(bin_of(1.0), 100);
         assert_eq!(bin_of(1.3), 100);
+        // The truncating cast is the floor the definition names, negatives and NaN included.
+        let reference = |t: f64| ((t * 100.0 + 1e-9).floor().max(0.0) as usize).min(BINS - 1);
+        for i in -2_000..=12_000 {
+            let t = f64::from(i) / 10_000.0;
+            for t in [t, t.next_up(), t.next_down()] {
+                assert_eq!(bin_of(t), reference(t), "{t}");
+            }
+        }
+        assert_eq!(bin_of(f64::NAN), reference(f64::NAN));
+        assert_eq!(bin_of(f64::INFINITY), BINS - 1);
     }
 
     #[test]

@@ -288,7 +288,8 @@ fn simulate<R: Rng + ?Sized>(
             0.0
         };
         if x > 0.0 {
-            let stuffed = (x * (n - b) as f64).floor() as u64;
+            // x ≥ 0: the cast's truncation is the floor.
+            let stuffed = (x * (n - b) as f64) as u64;
             let moved = ((x.powf(alpha) * (v - w) as f64).round() as u64).min(v - w);
             b += stuffed;
             v += stuffed;
