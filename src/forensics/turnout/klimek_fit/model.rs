@@ -377,10 +377,10 @@ pub(super) struct Model<'a> {
 /// Convergence: stop when a SQUAREM cycle gains less than this times
 /// sqrt(stations) in log-likelihood (1.6e-3 on 24,532 stations: an f_i
 /// change far below its standard error, whose likelihood cost is about
-/// 0.5). 1e-6 spent a third of the fits' steps on gains of 1e-4: on the
-/// Venezuelan sheets the fit took 5.1 s instead of 3.3 s, with the same
-/// intervals up to their Monte Carlo noise and the same coverage on 20
-/// synthetic elections per design (CHANGELOG).
+/// 0.5). With 1e-6 the fit on the Venezuelan sheets took 3.8-4.0 s
+/// instead of 3.1-3.6 s, with the same intervals up to their Monte Carlo
+/// noise, the same self-null on clean elections and the same coverage on 20
+/// synthetic elections per design (CHANGELOG; 1e-4 was too loose).
 const TOL: f64 = 1e-5;
 const MAX_EVALS: usize = 3000;
 
@@ -440,7 +440,7 @@ impl Model<'_> {
     }
 
     /// One EM update; returns the new parameters and the log-likelihood of `p` (0 unless
-    /// `with_ll`: the logarithms were a tenth of the fit's time, and SQUAREM's middle step does
+    /// `with_ll`: the logarithms were about 9 % of the fit's time, and SQUAREM's middle step does
     /// not use them).
     fn step(&self, obs: &Obs, p: &Params, m: &mut [f64], with_ll: bool) -> (Params, f64) {
         match p.ng {

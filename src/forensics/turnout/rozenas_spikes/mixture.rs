@@ -96,30 +96,37 @@ fn weighted_moments(y: &[u64], n: &[u64], r: impl Fn(usize) -> f64) -> (f64, f64
 struct Sample<'a> {
     y: &'a [u64],
     n: &'a [u64],
-    ys: Vec<u64>,
-    ms: Vec<u64>,
+    /// The distinct counts and complements, sorted.
+    distinct_y: Vec<u64>,
+    distinct_m: Vec<u64>,
+    /// Each station's index into them.
     yi: Vec<u32>,
     mi: Vec<u32>,
 }
 
 impl<'a> Sample<'a> {
     fn new(y: &'a [u64], n: &'a [u64]) -> Sample<'a> {
-        let distinct = |v: &mut Vec<u64>| {
-            v.sort_unstable();
-            v.dedup();
+        let complement: Vec<u64> = y.iter().zip(n).map(|(&y, &n)| n - y).collect();
+        let distinct = |v: &[u64]| {
+            let mut d = v.to_vec();
+            d.sort_unstable();
+            d.dedup();
+            d
         };
-        let mut ys = y.to_vec();
-        let mut ms: Vec<u64> = y.iter().zip(n).map(|(&y, &n)| n - y).collect();
-        distinct(&mut ys);
-        distinct(&mut ms);
-        let index = |set: &[u64], v: u64| set.binary_search(&v).unwrap_or(0) as u32;
+        let (distinct_y, distinct_m) = (distinct(y), distinct(&complement));
+        // Every value is in its set: the search always finds it.
+        let index = |set: &[u64], v: &[u64]| -> Vec<u32> {
+            v.iter()
+                .map(|x| set.binary_search(x).unwrap_or_else(|i| i) as u32)
+                .collect()
+        };
         Sample {
             y,
             n,
-            yi: y.iter().map(|&v| index(&ys, v)).collect(),
-            mi: y.iter().zip(n).map(|(&y, &n)| index(&ms, n - y)).collect(),
-            ys,
-            ms,
+            yi: index(&distinct_y, y),
+            mi: index(&distinct_m, &complement),
+            distinct_y,
+            distinct_m,
         }
     }
 }
@@ -177,8 +184,12 @@ fn e_step(sample: &Sample, mix: &BetaMix, resp: &mut [f64]) -> f64 {
     let table = |set: &[u64], shape: f64| -> Vec<f64> {
         set.iter().map(|&v| ln_gamma(v as f64 + shape)).collect()
     };
-    let ga: Vec<Vec<f64>> = (0..l).map(|k| table(&sample.ys, mix.alpha[k])).collect();
-    let gb: Vec<Vec<f64>> = (0..l).map(|k| table(&sample.ms, mix.beta[k])).collect();
+    let ga: Vec<Vec<f64>> = (0..l)
+        .map(|k| table(&sample.distinct_y, mix.alpha[k]))
+        .collect();
+    let gb: Vec<Vec<f64>> = (0..l)
+        .map(|k| table(&sample.distinct_m, mix.beta[k]))
+        .collect();
     let mut ll = 0.0;
     let mut lp = vec![0.0; l];
     for i in 0..y.len() {
