@@ -93,6 +93,7 @@ impl Config {
                 region_depth: a.region_depth,
                 max_station_draws: a.max_station_draws,
                 simulate_digit_nulls: a.simulate_digit_nulls,
+                verdict_only: false,
             },
             calibration,
             timings: a.timings,

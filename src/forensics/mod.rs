@@ -85,6 +85,11 @@ pub struct Params {
     pub max_station_draws: u64,
     /// Estimate the digit nulls' moments from `replicates` draws instead of computing them exactly.
     pub simulate_digit_nulls: bool,
+    /// Only the verdicts are read (the copies of `--calibrate`): a test may leave out what does
+    /// not decide its verdict, such as the bootstrap interval of an effect size. Never set in a
+    /// run a person reads, so not recorded.
+    #[serde(skip)]
+    pub verdict_only: bool,
 }
 
 /// Multiple-testing adjustment across a dataset's findings (`--correction`).
@@ -149,6 +154,7 @@ impl Default for Params {
             region_depth: 1,
             max_station_draws: 200_000_000,
             simulate_digit_nulls: false,
+            verdict_only: false,
         }
     }
 }

@@ -189,6 +189,8 @@ fn run_copy(
     let p = Params {
         seed: mix(seed ^ 0x9e37_79b9_7f4a_7c15),
         replicates: inner,
+        // A copy counts only verdicts: tests skip their effect sizes' bootstrap intervals.
+        verdict_only: true,
         ..params.clone()
     };
     let out = run_battery(tests, &copy, &p, None, None)?;
