@@ -462,6 +462,21 @@ fn analyse_dataset(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if let Some((c, _)) = &report.calibration {
+            let mut slowest = c.copy_seconds.clone();
+            slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+            eprintln!(
+                "timings {} calibration copies (seconds summed over the {} copies, which run in parallel): making the copies {:.1} s, {}",
+                source.name,
+                c.spec.replicates as usize * (1 + c.spec.manipulations.len() * c.spec.strengths.len()),
+                c.making_seconds,
+                slowest
+                    .iter()
+                    .map(|(id, s)| format!("{id} {s:.1} s"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let entry = IndexEntry {
         dataset: report.dataset.clone(),

@@ -153,14 +153,24 @@ pub struct Calibration {
     pub mean_votes_moved: Vec<Vec<f64>>,
     pub tests: Vec<TestPower>,
     pub skipped: Vec<Skipped>,
+    /// Seconds each test took, summed over the copies (run order; `--timings`). Not recorded:
+    /// times differ between runs.
+    #[serde(skip)]
+    pub copy_seconds: Vec<(String, f64)>,
+    /// Seconds spent resampling and manipulating the copies, summed over the copies.
+    #[serde(skip)]
+    pub making_seconds: f64,
 }
 
-/// Which tests flagged one copy (in `tests` order) and how many stations it changed.
+/// Which tests flagged one copy (in `tests` order), how many stations it changed, and the time
+/// making the copy and each test took.
 struct CopyResult {
     flagged: Vec<bool>,
     any: bool,
     changed: usize,
     votes_moved: f64,
+    making: std::time::Duration,
+    timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 fn run_copy(
@@ -172,6 +182,7 @@ fn run_copy(
     seed: u64,
 ) -> anyhow::Result<CopyResult> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let started = std::time::Instant::now();
     let mut copy = inject::resample(tally, &mut rng);
     // The leader the manipulation favours, fixed before it acts (it only adds to the leader).
     let leader = inject::leader_and_runner_up(&copy).0;
@@ -186,6 +197,7 @@ fn run_copy(
         None => 0,
     };
     let votes_moved = leader_votes(&copy) - before;
+    let making = started.elapsed();
     let p = Params {
         seed: mix(seed ^ 0x9e37_79b9_7f4a_7c15),
         replicates: inner,
@@ -213,6 +225,8 @@ fn run_copy(
         flagged,
         changed,
         votes_moved,
+        making,
+        timings: out.timings,
     })
 }
 
@@ -316,6 +330,18 @@ pub fn calibrate(
         spec: spec.clone(),
         tests: powers,
         skipped,
+        copy_seconds: tests
+            .iter()
+            .map(|t| {
+                let seconds = results
+                    .iter()
+                    .flat_map(|c| c.timings.iter().filter(|(id, _)| *id == t.id))
+                    .map(|(_, d)| d.as_secs_f64())
+                    .sum();
+                (t.id.to_string(), seconds)
+            })
+            .collect(),
+        making_seconds: results.iter().map(|c| c.making.as_secs_f64()).sum(),
     })
 }
 

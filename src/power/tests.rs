@@ -25,6 +25,10 @@ fn rounding_is_seen_by_the_zero_five_test_and_the_baseline_is_quiet() {
     let c = calibrate(&tally, &tests, &Params::default(), &spec, &|_, _| {}).unwrap();
     assert_eq!(c.skipped.len(), 1);
     assert_eq!(c.skipped[0].test_id, "fingerprint");
+    // `--timings`: each calibrated test's time over the copies, in run order.
+    let timed: Vec<&str> = c.copy_seconds.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(timed, ["zero_five_endings", "last_digit"]);
+    assert!(c.copy_seconds.iter().all(|(_, s)| *s >= 0.0) && c.making_seconds > 0.0);
     let rate = |id: &str| c.tests.iter().find(|t| t.test_id == id).unwrap();
     // 30 % of the stations with every count ending in 0 or 5: C05 goes from 0.20 to ~0.44.
     assert_eq!(rate("zero_five_endings").detection[0][0].flagged, 6);
@@ -150,6 +154,8 @@ fn chart_keeps_each_manipulations_best_test_among_many() {
         mean_votes_moved: vec![vec![10.0], vec![0.0]],
         tests,
         skipped: vec![],
+        copy_seconds: vec![],
+        making_seconds: 0.0,
     };
     let FigureSpec::Grid {
         panels, caption, ..
@@ -195,6 +201,8 @@ fn chart_draws_every_test_that_reaches_eighty_percent_whatever_the_cap() {
         mean_votes_moved: vec![vec![10.0]],
         tests,
         skipped: vec![],
+        copy_seconds: vec![],
+        making_seconds: 0.0,
     };
     let FigureSpec::Grid { panels, .. } = figure(&c, "x") else {
         panic!("a grid")

@@ -612,5 +612,25 @@ mod tests {
         assert_eq!(out.figures.len(), 3);
         let again = run(&Battery::new(&t, &params)).unwrap();
         assert_eq!(again.findings[0].headline, nat.headline);
+        // A calibration copy reads only verdicts: the same p-values and spike shares, no interval.
+        let verdicts = Params {
+            verdict_only: true,
+            ..params.clone()
+        };
+        let lean = run(&Battery::new(&t, &verdicts)).unwrap();
+        assert_eq!(lean.findings.len(), out.findings.len());
+        for (a, b) in lean.findings.iter().zip(&out.findings) {
+            assert_eq!((a.p_value, a.verdict), (b.p_value, b.verdict));
+            assert_eq!(
+                a.effect_size.as_ref().map(|e| e.value),
+                b.effect_size.as_ref().map(|e| e.value)
+            );
+            assert!(
+                a.details["spike_share_interval"].is_null(),
+                "{}",
+                a.headline
+            );
+            assert!(!a.headline.contains('['), "{}", a.headline);
+        }
     }
 }
